@@ -49,6 +49,22 @@ internal static class HttpResponseWriter
         Write(output, "\r\n"u8);
     }
 
+    /// <summary>One chunk from contiguous bytes.</summary>
+    public static void WriteChunk(IBufferWriter<byte> output, ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty)
+        {
+            return;
+        }
+        var span = output.GetSpan(20);
+        Utf8Formatter.TryFormat((ulong)data.Length, span, out var n, new StandardFormat('x'));
+        span[n++] = (byte)'\r';
+        span[n++] = (byte)'\n';
+        output.Advance(n);
+        Write(output, data);
+        Write(output, "\r\n"u8);
+    }
+
     public static void WriteLastChunk(IBufferWriter<byte> output) => Write(output, "0\r\n\r\n"u8);
 
     /// <summary>A complete short response with a text body that closes the connection.</summary>

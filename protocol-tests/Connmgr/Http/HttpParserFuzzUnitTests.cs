@@ -1,4 +1,3 @@
-using NUnit.Framework;
 using System.Buffers;
 using System.Text;
 using Pushpin.Connmgr.Http;
