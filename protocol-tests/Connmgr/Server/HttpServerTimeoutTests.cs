@@ -1,0 +1,76 @@
+using Pushpin.Common.Zhttp;
+
+namespace Pushpin.ProtocolTests.Connmgr.Server;
+
+/// <summary>Limits and timers, with short settings so the tests stay fast.</summary>
+[TestFixture]
+[CancelAfter(60_000)]
+public sealed class HttpServerTimeoutTests
+{
+    [Test]
+    public async Task Slow_request_head_gets_408()
+    {
+        await using var h = await ServerHarness.StartAsync(o => o with { HeaderTimeout = TimeSpan.FromMilliseconds(300) });
+        using var client = await h.ConnectAsync();
+        await client.SendAsync("GET / HTTP/1.1\r\nHost: a\r\n");
+        var text = await client.ReadToEndAsync();
+        Assert.That(text, Does.StartWith("HTTP/1.1 408 Request Timeout\r\n"));
+        Assert.That(text, Does.Contain("Connection: close\r\n"));
+    }
+
+    [Test]
+    public async Task Idle_keep_alive_connection_is_not_timed_out_by_the_head_timer()
+    {
+        await using var h = await ServerHarness.StartAsync(o => o with { HeaderTimeout = TimeSpan.FromMilliseconds(200) });
+        using var client = await h.ConnectAsync();
+        Assert.That(await client.IsClosedAsync(TimeSpan.FromMilliseconds(600)), Is.False);
+        await client.SendAsync("GET /late HTTP/1.1\r\nHost: a\r\n\r\n");
+        Assert.That((await h.ExpectPacketAsync()).Uri, Is.EqualTo("http://a/late"));
+    }
+
+    [Test]
+    public async Task Connection_over_the_limit_gets_503()
+    {
+        await using var h = await ServerHarness.StartAsync(o => o with { MaxConnections = 1 }, probe: false);
+        using var first = await h.ConnectAsync();
+        await ListenerSeesAsync(h, 1);
+        using var second = await h.ConnectAsync();
+        var text = await second.ReadToEndAsync();
+        Assert.That(text, Does.StartWith("HTTP/1.1 503 Service Unavailable\r\n"));
+        Assert.That(h.Server.ConnectionCount, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Silent_responder_session_expires_with_504_and_cancel()
+    {
+        await using var h = await ServerHarness.StartAsync(o => o with { SessionTimeout = TimeSpan.FromMilliseconds(500) });
+        using var client = await h.ConnectAsync();
+        await client.SendAsync("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        var p = await h.ExpectPacketAsync();
+        var s = new ResponderSession(h.Responder, "resp1", p);
+        s.Control(ZhttpPacketType.KeepAlive);
+        Assert.That(await client.ReadToEndAsync(), Does.StartWith("HTTP/1.1 504 "));
+        var cancel = await h.ExpectPacketAsync();
+        Assert.That(cancel.Type, Is.EqualTo(ZhttpPacketType.Cancel));
+    }
+
+    [Test]
+    public async Task Keep_alives_are_sent_while_a_response_is_pending()
+    {
+        await using var h = await ServerHarness.StartAsync(o => o with { KeepAliveInterval = TimeSpan.FromMilliseconds(300) });
+        using var client = await h.ConnectAsync();
+        await client.SendAsync("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        var s = new ResponderSession(h.Responder, "resp1", await h.ExpectPacketAsync());
+        // Until the responder speaks, connmgr does not know where to send keep-alives.
+        s.Control(ZhttpPacketType.KeepAlive);
+        var k1 = await h.ExpectPacketAsync();
+        var k2 = await h.ExpectPacketAsync();
+        Assert.That((k1.Type, k1.Seq, k1.Multi), Is.EqualTo((ZhttpPacketType.KeepAlive, 1, true)));
+        Assert.That((k2.Type, k2.Seq), Is.EqualTo((ZhttpPacketType.KeepAlive, 2)));
+        s.Respond(200, "OK", [], "x", more: false);
+        Assert.That(await client.ReadResponseAsync(), Does.EndWith("\r\n\r\nx"));
+    }
+
+    private static Task ListenerSeesAsync(ServerHarness h, int count) =>
+        Support.Eventually.TrueAsync(() => h.Server.ConnectionCount == count, $"{count} accepted connection(s)");
+}
