@@ -53,7 +53,12 @@ public static class Program
         catch (Exception ex) when (ex is SocketBindException or InvalidOperationException or ArgumentException)
         {
             // Start-up failures (port in use, bad spec) are one line, not a stack trace.
-            Console.Error.WriteLine($"pushpin-connmgr: {ex.Message}");
+            var message = ex is ArgumentException { ParamName: { } param } ? ex.Message.Replace($" (Parameter '{param}')", string.Empty, StringComparison.Ordinal) : ex.Message;
+            if (ex is SocketBindException { InnerException: NetMQ.AddressAlreadyInUseException })
+            {
+                message = message.Replace("Exception of type 'NetMQ.AddressAlreadyInUseException' was thrown.", "address already in use", StringComparison.Ordinal);
+            }
+            Console.Error.WriteLine($"pushpin-connmgr: {message}");
             return 1;
         }
     }

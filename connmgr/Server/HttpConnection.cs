@@ -92,7 +92,7 @@ internal sealed partial class HttpConnection : IAsyncDisposable
         if (_readingHead && started != 0 && now - started > timeout && !_headTimedOut)
         {
             _headTimedOut = true;
-            _input.CancelPendingRead();
+            WakeReader();
         }
     }
 
@@ -106,7 +106,20 @@ internal sealed partial class HttpConnection : IAsyncDisposable
         {
             // Already finished.
         }
-        _input.CancelPendingRead();
+        WakeReader();
+    }
+
+    /// <summary>Wakes a pending input read; harmless if the connection is already torn down (the sweep races with it).</summary>
+    private void WakeReader()
+    {
+        try
+        {
+            _input.CancelPendingRead();
+        }
+        catch (InvalidOperationException)
+        {
+            // Reader completed.
+        }
     }
 
     private async Task<HttpRequestHead?> ReadHeadAsync(CancellationToken ct)

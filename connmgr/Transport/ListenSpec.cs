@@ -44,6 +44,12 @@ internal sealed record ListenSpec(IPEndPoint EndPoint, bool Stream)
         {
             host = "0.0.0.0";
         }
+        // IPAddress.TryParse accepts shorthand such as "1.2.3" (= 1.2.0.3); a listen address must be spelled out.
+        var dotted = !host.Contains(':', StringComparison.Ordinal) && host.Contains('.', StringComparison.Ordinal);
+        if (dotted && host.Split('.').Length != 4)
+        {
+            throw new FormatException($"--listen={text}: '{host}' is not an IP address");
+        }
         if (!IPAddress.TryParse(host, out var ip))
         {
             if (host == "localhost")
