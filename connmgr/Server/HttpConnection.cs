@@ -239,6 +239,15 @@ internal sealed partial class HttpConnection : IAsyncDisposable
         {
             // Unflushed bytes to a dead client.
         }
+        try
+        {
+            // FIN rather than a reset: the client reads the whole response before it sees the close.
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already closed by the client.
+        }
         _socket.Dispose();
         await _stream.DisposeAsync().ConfigureAwait(false);
         if (_receiveTask is not null)

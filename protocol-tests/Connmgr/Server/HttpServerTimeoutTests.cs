@@ -71,6 +71,31 @@ public sealed class HttpServerTimeoutTests
         Assert.That(await client.ReadResponseAsync(), Does.EndWith("\r\n\r\nx"));
     }
 
+    [Test]
+    public async Task Ipv6_listener_serves_requests_and_reports_the_peer()
+    {
+        var port = FreePortsV6();
+        await using var h = await ServerHarness.StartAsync(o => o with
+        {
+            Listen = [.. o.Listen, Pushpin.Connmgr.Transport.ListenSpec.Parse($"[::1]:{port},stream")],
+        });
+        using var tcp = new System.Net.Sockets.TcpClient(System.Net.Sockets.AddressFamily.InterNetworkV6);
+        await tcp.ConnectAsync(System.Net.IPAddress.IPv6Loopback, port);
+        using var client = new TestClient(tcp);
+        await client.SendAsync("GET /six HTTP/1.1\r\nHost: [::1]\r\n\r\n");
+        var p = await h.ExpectPacketAsync();
+        Assert.That((p.Uri, p.PeerAddress), Is.EqualTo(("http://[::1]/six", "::1")));
+        new ResponderSession(h.Responder, "resp1", p).Respond(200, "OK", [], "6", more: false);
+        Assert.That(await client.ReadResponseAsync(), Does.EndWith("\r\n\r\n6"));
+    }
+
+    private static int FreePortsV6()
+    {
+        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.IPv6Loopback, 0);
+        l.Start();
+        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
+    }
+
     private static Task ListenerSeesAsync(ServerHarness h, int count) =>
         Support.Eventually.TrueAsync(() => h.Server.ConnectionCount == count, $"{count} accepted connection(s)");
 }
