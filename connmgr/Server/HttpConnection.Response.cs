@@ -67,6 +67,7 @@ internal sealed partial class HttpConnection
                 session.InSeq++;
             }
             session.SetTarget(packet.From);
+            session.PeerMulti |= packet.Multi;
             if (packet.Credits > 0)
             {
                 session.AddCredits(packet.Credits);

@@ -221,6 +221,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
         var keepAlive = (long)_options.KeepAliveInterval.TotalMilliseconds;
         var expiry = (long)_options.SessionTimeout.TotalMilliseconds;
         var headTimeout = (long)_options.HeaderTimeout.TotalMilliseconds;
+        var batches = new Dictionary<string, KeepAliveBatch>(StringComparer.Ordinal);
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
@@ -234,8 +235,24 @@ internal sealed partial class HttpServer : IAsyncDisposable
                         session.Inbox.Writer.TryWrite(ServerSession.Expired);
                         continue;
                     }
-                    session.KeepAliveIfDue(now, keepAlive);
+                    if (!session.TryGetIdle(now, out var target, out var idle) || idle < keepAlive / 2)
+                    {
+                        continue;
+                    }
+                    if (!session.PeerMulti)
+                    {
+                        session.KeepAliveIfDue(now, keepAlive);
+                        continue;
+                    }
+                    if (!batches.TryGetValue(target, out var batch))
+                    {
+                        batch = new KeepAliveBatch();
+                        batches[target] = batch;
+                    }
+                    batch.Sessions.Add(session);
+                    batch.AnyDue |= idle >= keepAlive;
                 }
+                SendKeepAliveBatches(batches, now);
                 foreach (var (_, connection) in _connections)
                 {
                     connection.CheckHeadTimeout(now, headTimeout);
@@ -246,6 +263,43 @@ internal sealed partial class HttpServer : IAsyncDisposable
         {
             // Shutting down.
         }
+    }
+
+    /// <summary>
+    /// Sends keep-alives per responder, batched. Sessions at least half-way to their keep-alive
+    /// ride along with one that is due, so sessions of one responder fall into step and share
+    /// packets instead of each getting its own.
+    /// </summary>
+    private void SendKeepAliveBatches(Dictionary<string, KeepAliveBatch> batches, long now)
+    {
+        const int maxIds = 128;
+        foreach (var (target, batch) in batches)
+        {
+            if (batch.AnyDue)
+            {
+                for (var i = 0; i < batch.Sessions.Count; i += maxIds)
+                {
+                    var part = batch.Sessions.GetRange(i, Math.Min(maxIds, batch.Sessions.Count - i));
+                    if (part.Count == 1)
+                    {
+                        // One session: the scalar id form, as upstream encoders do.
+                        part[0].KeepAliveIfDue(now, 0);
+                    }
+                    else
+                    {
+                        ServerSession.SendBatchedKeepAlive(_requester, _options.InstanceId, target, part, now);
+                    }
+                }
+            }
+        }
+        batches.Clear();
+    }
+
+    private sealed class KeepAliveBatch
+    {
+        public List<ServerSession> Sessions { get; } = [];
+
+        public bool AnyDue { get; set; }
     }
 
     public async ValueTask DisposeAsync()

@@ -178,6 +178,55 @@ internal sealed class ServerSession
         }
     }
 
+    /// <summary>Whether the responder announced <c>ext.multi</c> (it accepts batched keep-alives).</summary>
+    public bool PeerMulti { get; set; }
+
+    /// <summary>The responder address and how long ago we last sent, for the sweep's batching.</summary>
+    public bool TryGetIdle(long now, out string target, out long idle)
+    {
+        lock (_lock)
+        {
+            target = _target!;
+            idle = now - LastSent;
+            return _target is not null && !_ended;
+        }
+    }
+
+    /// <summary>
+    /// One keep-alive packet for several sessions of the same responder (internals.md §3.8, at
+    /// most 128 ids). Every session's lock is held from taking its seq until the packet is
+    /// queued, so no later packet of any of them can overtake it.
+    /// </summary>
+    public static void SendBatchedKeepAlive(ZhttpRequester requester, string from, string target, List<ServerSession> sessions, long now)
+    {
+        var ids = new List<ZhttpSessionRef>(sessions.Count);
+        var locked = 0;
+        try
+        {
+            foreach (var s in sessions)
+            {
+                s._lock.Enter();
+                locked++;
+                if (s._target == target && !s._ended)
+                {
+                    ids.Add(new ZhttpSessionRef(s.Id, s._outSeq++));
+                    s.LastSent = now;
+                }
+            }
+            if (ids.Count > 0)
+            {
+                requester.SendToRouter(target, new ZhttpPacket { From = from, Ids = ids, Type = ZhttpPacketType.KeepAlive, Multi = true });
+            }
+        }
+        finally
+        {
+            for (var i = 0; i < locked; i++)
+            {
+                sessions[i]._lock.Exit();
+            }
+        }
+    }
+
     /// <summary>Sends a keep-alive if the last packet went out longer ago than <paramref name="interval"/>.</summary>
     public bool KeepAliveIfDue(long now, long interval)
     {

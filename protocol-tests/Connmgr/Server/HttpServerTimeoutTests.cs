@@ -72,6 +72,24 @@ public sealed class HttpServerTimeoutTests
     }
 
     [Test]
+    public async Task Keep_alives_of_one_responder_are_batched_into_one_multi_id_packet()
+    {
+        await using var h = await ServerHarness.StartAsync(o => o with { KeepAliveInterval = TimeSpan.FromMilliseconds(600) });
+        using var c1 = await h.ConnectAsync();
+        using var c2 = await h.ConnectAsync();
+        await c1.SendAsync("GET /1 HTTP/1.1\r\nHost: a\r\n\r\n");
+        var s1 = new ResponderSession(h.Responder, "resp1", await h.ExpectPacketAsync());
+        await c2.SendAsync("GET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
+        var s2 = new ResponderSession(h.Responder, "resp1", await h.ExpectPacketAsync());
+        s1.Control(ZhttpPacketType.KeepAlive);
+        s2.Control(ZhttpPacketType.KeepAlive);
+        var k = await h.ExpectPacketAsync();
+        Assert.That(k.Type, Is.EqualTo(ZhttpPacketType.KeepAlive));
+        Assert.That(k.Ids, Is.EquivalentTo(new[] { new ZhttpSessionRef(s1.Id, 1), new ZhttpSessionRef(s2.Id, 1) }));
+        Assert.That(k.Multi, Is.True);
+    }
+
+    [Test]
     public async Task Ipv6_listener_serves_requests_and_reports_the_peer()
     {
         var port = FreePortsV6();
