@@ -15,6 +15,12 @@ internal sealed partial class ClientSession
 {
     private const int MaxResponseHead = 65536;
 
+    // As upstream connmgr (follow-redirects).
+    private const int MaxRedirects = 8;
+
+    private string? _hostOverride;
+    private Uri? _currentUri;
+
     private Stream? _stream;
     private BodyFraming _requestFraming;
     private bool _requestBodyDone;
@@ -35,16 +41,37 @@ internal sealed partial class ClientSession
         try
         {
             var (uri, isHead) = Validate(_initial);
-            socket = await ConnectAsync(uri, ct).ConfigureAwait(false);
-            _stream = await OpenStreamAsync(socket, uri, ct).ConfigureAwait(false);
-            await WriteRequestHeadAsync(uri, ct).ConfigureAwait(false);
-            inboxTask = PumpInboxAsync(ct);
-            if (_initial.More)
+            var redirects = 0;
+            while (true)
             {
-                // Let the requester send the rest of the body.
-                Send(new ZhttpPacket { Type = ZhttpPacketType.Credit, Credits = _owner.Options.BufferSize });
+                _currentUri = uri;
+                socket = await ConnectAsync(uri, useConnectOverride: redirects == 0, ct).ConfigureAwait(false);
+                _stream = await OpenStreamAsync(socket, uri, ct).ConfigureAwait(false);
+                await WriteRequestHeadAsync(uri, ct).ConfigureAwait(false);
+                if (inboxTask is null)
+                {
+                    inboxTask = PumpInboxAsync(ct);
+                    if (_initial.More)
+                    {
+                        // Let the requester send the rest of the body.
+                        Send(new ZhttpPacket { Type = ZhttpPacketType.Credit, Credits = _owner.Options.BufferSize });
+                    }
+                }
+                var redirect = await RelayResponseAsync(isHead, () => responseStarted = true, ct).ConfigureAwait(false);
+                if (redirect is null)
+                {
+                    break;
+                }
+                if (++redirects > MaxRedirects)
+                {
+                    throw new ExchangeException("too-many-redirects", $"more than {MaxRedirects} redirects");
+                }
+                await _stream.DisposeAsync().ConfigureAwait(false);
+                _stream = null;
+                socket.Dispose();
+                uri = redirect;
+                _hostOverride = uri.IsDefaultPort ? uri.IdnHost : $"{uri.IdnHost}:{uri.Port}";
             }
-            responseStarted = await RelayResponseAsync(isHead, () => responseStarted = true, ct).ConfigureAwait(false);
         }
         catch (ExchangeException ex)
         {
@@ -102,10 +129,10 @@ internal sealed partial class ClientSession
         return (uri, method == "HEAD");
     }
 
-    private async Task<Socket> ConnectAsync(Uri uri, CancellationToken ct)
+    private async Task<Socket> ConnectAsync(Uri uri, bool useConnectOverride, CancellationToken ct)
     {
-        var host = _initial.ConnectHost ?? uri.IdnHost;
-        var port = _initial.ConnectPort > 0 ? _initial.ConnectPort : uri.Port;
+        var host = (useConnectOverride ? _initial.ConnectHost : null) ?? uri.IdnHost;
+        var port = useConnectOverride && _initial.ConnectPort > 0 ? _initial.ConnectPort : uri.Port;
         IPAddress[] addresses;
         try
         {
@@ -204,7 +231,12 @@ internal sealed partial class ClientSession
                     throw new ExchangeException("bad-request", "bad Content-Length");
                 }
             }
-            hasHost |= h.Is("Host");
+            if (h.Is("Host"))
+            {
+                hasHost = true;
+                headers.Add(new HeaderField(h.Name, _hostOverride ?? h.Value));
+                continue;
+            }
             headers.Add(new HeaderField(h.Name, h.Value));
         }
         if (!hasHost)
@@ -307,8 +339,8 @@ internal sealed partial class ClientSession
         }
     }
 
-    /// <summary>Reads the backend's response and sends it on. Returns whether a response started.</summary>
-    private async Task<bool> RelayResponseAsync(bool isHead, Action started, CancellationToken ct)
+    /// <summary>Reads the backend's response and sends it on. Returns where to go instead when following a redirect.</summary>
+    private async Task<Uri?> RelayResponseAsync(bool isHead, Action started, CancellationToken ct)
     {
         var reader = PipeReader.Create(_stream!, new StreamPipeReaderOptions(bufferSize: Math.Max(4096, _owner.Options.BufferSize), leaveOpen: true, useZeroByteReads: true));
         try
@@ -327,6 +359,10 @@ internal sealed partial class ClientSession
             {
                 throw new ExchangeException("undefined-condition", "unexpected 101 Switching Protocols");
             }
+            if (RedirectTarget(head) is { } next)
+            {
+                return next;
+            }
             var noBody = isHead || head.Code is 204 or 304;
             var headers = new List<HttpHeader>(head.Headers.Count);
             foreach (var h in head.Headers)
@@ -341,17 +377,31 @@ internal sealed partial class ClientSession
             }
             started();
             Send(new ZhttpPacket { Code = head.Code, Reason = head.Reason, Headers = headers, More = !noBody });
-            if (noBody)
+            if (!noBody)
             {
-                return true;
+                await RelayBodyAsync(reader, head, ct).ConfigureAwait(false);
             }
-            await RelayBodyAsync(reader, head, ct).ConfigureAwait(false);
-            return true;
+            return null;
         }
         finally
         {
             await reader.CompleteAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The next URI when <c>follow-redirects</c> applies (only for requests without a body, which can be replayed).</summary>
+    private Uri? RedirectTarget(HttpResponseHead head)
+    {
+        if (!_initial.FollowRedirects || head.Code is not (301 or 302 or 303 or 307 or 308) || _initial.More || _initial.Body.Length > 0)
+        {
+            return null;
+        }
+        var location = head.Headers.FirstOrDefault(h => h.Name.Equals("Location", StringComparison.OrdinalIgnoreCase)).Value;
+        if (string.IsNullOrEmpty(location) || !Uri.TryCreate(_currentUri, location, out var next) || next.Scheme is not ("http" or "https"))
+        {
+            return null;
+        }
+        return next;
     }
 
     private static async Task<HttpResponseHead> ReadHeadAsync(PipeReader reader, CancellationToken ct)

@@ -32,6 +32,11 @@ public sealed class HttpClientModeTests
                 var body = await reader.ReadToEndAsync();
                 return $"echo:{body}";
             });
+            app.MapGet("/redirect/{n:int}", (HttpContext c, int n) =>
+            {
+                c.Response.StatusCode = 302;
+                c.Response.Headers.Location = n > 0 ? $"/redirect/{n - 1}" : "/hello";
+            });
             app.MapGet("/stream", async (HttpContext c) =>
             {
                 c.Response.ContentType = "text/plain";
@@ -101,6 +106,29 @@ public sealed class HttpClientModeTests
         var rest = await _h.CollectAsync(id);
         Assert.That(ClientHarness.Body(rest), Is.EqualTo("tail"));
         Assert.That(rest[^1].More, Is.False);
+    }
+
+    [Test]
+    public async Task Redirects_are_followed_when_asked()
+    {
+        var request = _h.Request("GET", $"http://127.0.0.1:{_backend.Port}/redirect/2", ignorePolicies: true);
+        request.FollowRedirects = true;
+        var packets = await _h.CollectAsync(_h.Begin(request));
+        Assert.That(packets[0].Code, Is.EqualTo(200));
+        Assert.That(ClientHarness.Body(packets), Is.EqualTo("hello world"));
+    }
+
+    [Test]
+    public async Task Redirects_are_passed_through_by_default_and_limited_when_followed()
+    {
+        var plain = await _h.CollectAsync(_h.Begin(_h.Request("GET", $"http://127.0.0.1:{_backend.Port}/redirect/0", ignorePolicies: true)));
+        Assert.That(plain[0].Code, Is.EqualTo(302));
+        Assert.That(plain[0].GetHeader("Location"), Is.EqualTo("/hello"));
+
+        var request = _h.Request("GET", $"http://127.0.0.1:{_backend.Port}/redirect/20", ignorePolicies: true);
+        request.FollowRedirects = true;
+        var p = await _h.NextAsync(_h.Begin(request));
+        Assert.That((p.Type, p.Condition), Is.EqualTo((ZhttpPacketType.Error, "too-many-redirects")));
     }
 
     [Test]
