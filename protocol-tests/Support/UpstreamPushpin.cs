@@ -62,6 +62,9 @@ public sealed class UpstreamPushpin : IAsyncDisposable
             [proxy]
             routesfile=routes
             sig_key=changeme
+            zurl_out_specs=ipc://{"{rundir}"}/{"{ipc_prefix}"}zurl-in
+            zurl_out_stream_specs=ipc://{"{rundir}"}/{"{ipc_prefix}"}zurl-in-stream
+            zurl_in_specs=ipc://{"{rundir}"}/{"{ipc_prefix}"}zurl-out
             [handler]
             push_in_spec=tcp://127.0.0.1:5560
             push_in_sub_specs=tcp://127.0.0.1:5562
