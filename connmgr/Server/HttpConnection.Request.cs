@@ -35,6 +35,13 @@ internal sealed partial class HttpConnection
                 _input.CancelPendingRead();
                 await inputTask.ConfigureAwait(false);
             }
+            if (_pendingError is var (status, reason))
+            {
+                _pendingError = null;
+                session.End(cancel: !_bodyDone, Environment.TickCount64);
+                await WriteErrorAndCloseAsync(status, reason).ConfigureAwait(false);
+                return false;
+            }
             if (!_bodyDone)
             {
                 // The response ended before the request body did: the rest of the body would be

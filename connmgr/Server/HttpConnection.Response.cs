@@ -41,12 +41,12 @@ internal sealed partial class HttpConnection
             {
                 LogExpired(_logger, Id, session.Id);
                 session.End(cancel: true, now);
-                return await FailAsync(started, 504, "responder timed out").ConfigureAwait(false);
+                return Fail(started, 504, "responder timed out");
             }
             if (ReferenceEquals(packet, ServerSession.BadBody))
             {
                 session.End(cancel: true, now);
-                return await FailAsync(started, 400, "bad request body").ConfigureAwait(false);
+                return Fail(started, 400, "bad request body");
             }
             if (packet.Type is ZhttpPacketType.Error or ZhttpPacketType.Cancel)
             {
@@ -54,7 +54,7 @@ internal sealed partial class HttpConnection
                 session.End(cancel: false, now);
                 LogResponderAbort(_logger, Id, session.Id, packet.Type, packet.Condition);
                 var local = packet.From is null && packet.Condition == "service-unavailable";
-                return await FailAsync(started, local ? 503 : 502, local ? "no responder available" : "responder aborted the request").ConfigureAwait(false);
+                return Fail(started, local ? 503 : 502, local ? "no responder available" : "responder aborted the request");
             }
             if (packet.Seq >= 0)
             {
@@ -62,7 +62,7 @@ internal sealed partial class HttpConnection
                 {
                     LogBadSeq(_logger, Id, session.Id, session.InSeq, packet.Seq);
                     session.End(cancel: true, now);
-                    return await FailAsync(started, 502, "responder protocol error").ConfigureAwait(false);
+                    return Fail(started, 502, "responder protocol error");
                 }
                 session.InSeq++;
             }
@@ -97,7 +97,7 @@ internal sealed partial class HttpConnection
             {
                 LogOverrun(_logger, Id, session.Id);
                 session.End(cancel: true, now);
-                return await FailAsync(started, 502, "responder sent too much").ConfigureAwait(false);
+                return Fail(started, 502, "responder sent too much");
             }
             if (!started)
             {
@@ -135,12 +135,15 @@ internal sealed partial class HttpConnection
         }
     }
 
-    /// <summary>An error before the response started becomes a response; after, the connection closes.</summary>
-    private async Task<bool> FailAsync(bool started, int status, string reason)
+    /// <summary>
+    /// An error before the response started becomes a response (written once the input pump has
+    /// stopped, since writing it drains the input); after, the connection just closes.
+    /// </summary>
+    private bool Fail(bool started, int status, string reason)
     {
         if (!started)
         {
-            await WriteErrorAndCloseAsync(status, reason).ConfigureAwait(false);
+            _pendingError = (status, reason);
         }
         return false;
     }
@@ -163,11 +166,12 @@ internal sealed partial class HttpConnection
                 }
                 if (h.Is("Content-Length"))
                 {
-                    if (contentLength >= 0 || !long.TryParse(h.Value.AsSpan().Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out contentLength))
+                    // Keep the first valid one; a second or unparsable one would make the framing ambiguous.
+                    if (contentLength >= 0 || !long.TryParse(h.Value.AsSpan().Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
                     {
-                        contentLength = -1;
                         continue;
                     }
+                    contentLength = parsed;
                 }
                 headers.Add(new HeaderField(h.Name, h.Value));
             }

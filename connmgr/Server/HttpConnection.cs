@@ -34,6 +34,9 @@ internal sealed partial class HttpConnection : IAsyncDisposable
     private volatile bool _readingHead;
     private volatile bool _headTimedOut;
 
+    // An error response RespondAsync decided on, written by HandleRequestAsync once input is quiet.
+    private (int Status, string Reason)? _pendingError;
+
     // Set by the input pump once the request body was fully read.
     private volatile bool _bodyDone;
 

@@ -18,6 +18,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
     private readonly List<Socket> _listeners = [];
     private readonly ConcurrentDictionary<string, ServerSession> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, HttpConnection> _connections = new();
+    private readonly ConcurrentDictionary<long, Task> _connectionTasks = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
     private long _nextConnectionId;
@@ -27,7 +28,10 @@ internal sealed partial class HttpServer : IAsyncDisposable
     {
         _options = options;
         _logger = logger;
-        _requester = new ZhttpRequester(options.InstanceId, ZhttpEndpoints.FromBase(options.ZhttpBase, bind: true), logger, initialHighWatermark: 128);
+        // A burst of new requests must queue for the proxy, not fail: the transport refuses (503)
+        // when the PUSH cannot take a packet at once, so give it room (upstream's 128 was measured
+        // against a sender that waits instead). With no responder connected at all it still fails fast.
+        _requester = new ZhttpRequester(options.InstanceId, ZhttpEndpoints.FromBase(options.ZhttpBase, bind: true), logger, initialHighWatermark: 10000);
         try
         {
             foreach (var spec in options.Listen)
@@ -127,7 +131,13 @@ internal sealed partial class HttpServer : IAsyncDisposable
             }
             var connection = new HttpConnection(this, id, client);
             _connections[id] = connection;
-            _ = RunConnectionAsync(connection);
+            var task = RunConnectionAsync(connection);
+            _connectionTasks[id] = task;
+            if (task.IsCompleted)
+            {
+                // Finished before it was registered: its own clean-up already ran.
+                _connectionTasks.TryRemove(id, out _);
+            }
         }
     }
 
@@ -146,7 +156,15 @@ internal sealed partial class HttpServer : IAsyncDisposable
         {
             _connections.TryRemove(connection.Id, out _);
             Interlocked.Decrement(ref _connectionCount);
-            await connection.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogConnectionFailed(_logger, connection.Id, ex);
+            }
+            _connectionTasks.TryRemove(connection.Id, out _);
         }
     }
 
@@ -315,7 +333,8 @@ internal sealed partial class HttpServer : IAsyncDisposable
         }
         try
         {
-            await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            // Connections send their cancels through the requester: let them finish before it goes.
+            await Task.WhenAll(_loops.Concat(_connectionTasks.Values)).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

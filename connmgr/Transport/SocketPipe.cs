@@ -55,6 +55,10 @@ internal sealed class SocketPipe
         {
             // Closed by our side.
         }
+        catch (InvalidOperationException)
+        {
+            // The connection completed the pipe while a receive was in flight.
+        }
         await writer.CompleteAsync().ConfigureAwait(false);
     }
 }
