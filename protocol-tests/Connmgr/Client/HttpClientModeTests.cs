@@ -132,6 +132,16 @@ public sealed class HttpClientModeTests
     }
 
     [Test]
+    public async Task Without_router_resp_the_response_is_published_with_the_requester_id()
+    {
+        var request = _h.Request("GET", $"http://127.0.0.1:{_backend.Port}/hello", ignorePolicies: true);
+        request.RouterResp = false;
+        var packets = await _h.CollectAsync(_h.Begin(request));
+        Assert.That(packets[0].Code, Is.EqualTo(200));
+        Assert.That(ClientHarness.Body(packets), Is.EqualTo("hello world"));
+    }
+
+    [Test]
     public async Task Refused_port_is_remote_connection_failed()
     {
         var id = _h.Begin(_h.Request("GET", $"http://127.0.0.1:{FreePorts.One()}/", ignorePolicies: true));
