@@ -65,6 +65,40 @@ public sealed class HttpServerLoadTests
         await Support.Eventually.TrueAsync(() => h.Server.ConnectionCount == 0, "all connections closed");
     }
 
+    [Test]
+    public async Task Random_garbage_connections_get_answers_and_the_server_keeps_serving()
+    {
+        await using var h = await ServerHarness.StartAsync();
+        var random = new Random(4242);
+        var statuses = new List<string>();
+        for (var i = 0; i < 60; i++)
+        {
+            var bytes = new byte[random.Next(1, 300)];
+            random.NextBytes(bytes);
+            if (i % 3 == 0)
+            {
+                // Sometimes a plausible start, so the damage is deeper in.
+                var prefix = Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: a\r\n");
+                bytes = [.. prefix, .. bytes, (byte)'\r', (byte)'\n', (byte)'\r', (byte)'\n'];
+            }
+            using var client = await h.ConnectAsync();
+            await client.SendRawAsync(bytes);
+            client.ShutdownSend();
+            var text = await client.ReadToEndAsync(TimeSpan.FromSeconds(10));
+            statuses.Add(text.Length >= 12 ? text[..12] : text);
+            // Anything that reached the responder is answered so the connection can finish.
+            while (await h.NextPacketAsync(TimeSpan.Zero) is { Method: not null } p)
+            {
+                new ResponderSession(h.Responder, "resp1", p).Respond(200, "OK", [], "", more: false);
+            }
+        }
+        Assert.That(statuses.Count(s => s.StartsWith("HTTP/1.1 4", StringComparison.Ordinal) || s.StartsWith("HTTP/1.1 5", StringComparison.Ordinal)), Is.GreaterThan(30));
+        using var good = await h.ConnectAsync();
+        await good.SendAsync("GET /still-alive HTTP/1.1\r\nHost: a\r\n\r\n");
+        var packet = await h.ExpectPacketAsync();
+        Assert.That(packet.Uri, Is.EqualTo("http://a/still-alive"));
+    }
+
     /// <summary>The body of a Content-Length or chunked response.</summary>
     private static string Decode(string response)
     {

@@ -196,6 +196,8 @@ internal sealed class TestClient : IDisposable
 
     public Task SendAsync(string text) => _stream.WriteAsync(Encoding.Latin1.GetBytes(text)).AsTask();
 
+    public Task SendRawAsync(byte[] bytes) => _stream.WriteAsync(bytes).AsTask();
+
     public void Close() => _tcp.Client.Close();
 
     public void ShutdownSend() => _tcp.Client.Shutdown(SocketShutdown.Send);
