@@ -153,6 +153,27 @@ public sealed class HttpServerTests
     }
 
     [Test]
+    public async Task Connection_close_request_gets_connection_close_and_a_close()
+    {
+        using var client = await _h.ConnectAsync();
+        await client.SendAsync("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+        new ResponderSession(_h.Responder, "resp1", await _h.ExpectPacketAsync()).Respond(200, "OK", [], "bye", more: false);
+        Assert.That(await client.ReadToEndAsync(), Is.EqualTo("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbye"));
+    }
+
+    [Test]
+    public async Task Http10_keep_alive_is_honored_when_the_length_is_known()
+    {
+        using var client = await _h.ConnectAsync();
+        await client.SendAsync("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        new ResponderSession(_h.Responder, "resp1", await _h.ExpectPacketAsync()).Respond(200, "OK", [("Connection", "close")], "one", more: false);
+        Assert.That(await client.ReadResponseAsync(), Is.EqualTo("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\none"));
+        await client.SendAsync("GET /b HTTP/1.0\r\n\r\n");
+        new ResponderSession(_h.Responder, "resp1", await _h.ExpectPacketAsync()).Respond(200, "OK", [], "two", more: false);
+        Assert.That(await client.ReadToEndAsync(), Is.EqualTo("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo"));
+    }
+
+    [Test]
     public async Task Head_response_has_no_body()
     {
         using var client = await _h.ConnectAsync();
