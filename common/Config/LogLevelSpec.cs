@@ -13,11 +13,15 @@ public sealed class LogLevelSpec
 
     private readonly Dictionary<string, int> _perService;
 
-    private LogLevelSpec(int defaultLevel, Dictionary<string, int> perService)
+    private LogLevelSpec(int defaultLevel, Dictionary<string, int> perService, bool hasDefault)
     {
         Default = defaultLevel;
         _perService = perService;
+        HasDefault = hasDefault;
     }
+
+    /// <summary>True when the text gave a bare level (not only <c>service:N</c> items).</summary>
+    public bool HasDefault { get; }
 
     /// <summary>Level for services not named.</summary>
     public int Default { get; }
@@ -33,6 +37,7 @@ public sealed class LogLevelSpec
         spec = null;
         error = null;
         var defaultLevel = DefaultLevel;
+        var hasDefault = false;
         var perService = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
@@ -46,6 +51,7 @@ public sealed class LogLevelSpec
             if (colon < 0)
             {
                 defaultLevel = level;
+                hasDefault = true;
             }
             else
             {
@@ -58,10 +64,26 @@ public sealed class LogLevelSpec
                 perService[name] = level;
             }
         }
-        spec = new LogLevelSpec(defaultLevel, perService);
+        spec = new LogLevelSpec(defaultLevel, perService, hasDefault);
         return true;
     }
 
     /// <summary>A spec that gives every service <paramref name="level"/>.</summary>
-    public static LogLevelSpec Uniform(int level) => new(level, new Dictionary<string, int>(StringComparer.Ordinal));
+    public static LogLevelSpec Uniform(int level) => new(level, new Dictionary<string, int>(StringComparer.Ordinal), true);
+
+    /// <summary>
+    /// <paramref name="overrides"/> on top of <paramref name="baseSpec"/>: its bare level (if any)
+    /// replaces the default, its per-service levels replace those services'.
+    /// </summary>
+    public static LogLevelSpec Merge(LogLevelSpec baseSpec, LogLevelSpec overrides)
+    {
+        ArgumentNullException.ThrowIfNull(baseSpec);
+        ArgumentNullException.ThrowIfNull(overrides);
+        var perService = new Dictionary<string, int>(baseSpec._perService, StringComparer.Ordinal);
+        foreach (var (k, v) in overrides._perService)
+        {
+            perService[k] = v;
+        }
+        return new LogLevelSpec(overrides.HasDefault ? overrides.Default : baseSpec.Default, perService, baseSpec.HasDefault || overrides.HasDefault);
+    }
 }
