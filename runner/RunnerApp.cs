@@ -15,6 +15,9 @@ namespace Pushpin.Runner;
 /// </summary>
 internal static partial class RunnerApp
 {
+    /// <summary>Overrides where the daemons are looked for first (tests use stand-in daemons).</summary>
+    public const string BinDirVariable = "PUSHPIN_RUNNER_BIN_DIR";
+
     public static int Run(RunnerArguments args)
     {
         var configPath = args.ConfigPath ?? ConfigLocator.Find();
@@ -26,7 +29,7 @@ internal static partial class RunnerApp
         RunnerSettings settings;
         try
         {
-            settings = RunnerSettings.Build(args, configPath, AppContext.BaseDirectory);
+            settings = RunnerSettings.Build(args, configPath, Environment.GetEnvironmentVariable(BinDirVariable) ?? AppContext.BaseDirectory);
         }
         catch (Exception e) when (e is ConfigException or RunnerSettingsException)
         {

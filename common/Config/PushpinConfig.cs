@@ -226,7 +226,7 @@ public sealed partial class PushpinConfig
 
     /// <summary>"file:line" of a key (the file alone when the value is built in or absent).</summary>
     public string Where(string section, string key) =>
-        TryGetValue(section, key, out var v) ? v.Location : FilePath;
+        TryGetValue(section, key, out var v) && v.File != ConfigValue.BuiltIn ? v.Location : FilePath;
 
     /// <summary>A <see cref="ConfigException"/> for a key: <c>file:line: [section] key: reason</c>.</summary>
     public ConfigException Error(string section, string key, string reason) =>

@@ -37,7 +37,11 @@ internal static class ChildArguments
         }
         else
         {
-            foreach (var port in config.GetListenPorts("runner", "http_port"))
+            // Absent http_port means upstream's shipped 7999; an empty one means none.
+            var httpPorts = config.Contains("runner", "http_port")
+                ? config.GetListenPorts("runner", "http_port")
+                : [new ListenPort(ListenPort.DefaultAddress, 7999)];
+            foreach (var port in httpPorts)
             {
                 list.Add($"--listen={port},stream");
             }
@@ -103,15 +107,22 @@ internal static class ChildArguments
         PushpinConfig.TryParseTcpSpec(first, out var host, out var port);
         var second = config.GetSocketSpec("proxy", secondKey);
         var third = config.GetSocketSpec("proxy", thirdKey);
-        if (second != $"tcp://{host}:{port + 1}")
-        {
-            throw config.Error("proxy", secondKey, $"must be tcp://{host}:{port + 1} (connmgr uses ports N, N+1, N+2 from [proxy] {firstKey} = {first})");
-        }
-        if (third != $"tcp://{host}:{port + 2}")
-        {
-            throw config.Error("proxy", thirdKey, $"must be tcp://{host}:{port + 2} (connmgr uses ports N, N+1, N+2 from [proxy] {firstKey} = {first})");
-        }
+        Check(config, firstKey, first, secondKey, second, $"tcp://{host}:{port + 1}");
+        Check(config, firstKey, first, thirdKey, third, $"tcp://{host}:{port + 2}");
         return first;
+    }
+
+    private static void Check(PushpinConfig config, string firstKey, string first, string key, string? actual, string expected)
+    {
+        if (actual == expected)
+        {
+            return;
+        }
+        // Blame the line the user wrote: the base when the other key is only our default.
+        var userSetKey = config.TryGetValue("proxy", key, out var v) && v.Line > 0;
+        throw userSetKey
+            ? config.Error("proxy", key, $"must be {expected} (connmgr uses ports N, N+1, N+2 from [proxy] {firstKey} = {first})")
+            : config.Error("proxy", firstKey, $"'{first}' also needs [proxy] {key} = {expected} (connmgr uses ports N, N+1, N+2)");
     }
 
     // "path?mode=777&user=u&group=g" → "--listen=path,local,stream,mode=777,user=u,group=g".
