@@ -15,11 +15,15 @@ namespace Pushpin.Common.Hosting;
 /// <example>
 /// <code>
 /// public static int Main(string[] args) =>
-///     DaemonHost.RunAsync("proxy", args, (ctx, ct) => new ProxyServer(ctx).RunAsync(ct)).GetAwaiter().GetResult();
+///     DaemonHost.Run("proxy", args, (ctx, ct) => new ProxyServer(ctx).RunAsync(ct));
 /// </code>
 /// </example>
 public static class DaemonHost
 {
+    /// <summary>Synchronous form of <see cref="RunAsync"/> for <c>Main</c>.</summary>
+    public static int Run(string name, string[] args, Func<DaemonContext, CancellationToken, Task> run, DaemonHostOptions? options = null) =>
+        RunAsync(name, args, run, options).GetAwaiter().GetResult();
+
     /// <summary>Runs a daemon; returns the process exit code (0 after a clean stop, 1 on a fatal error or bad usage).</summary>
     /// <param name="name">Short name (connmgr, proxy, handler); the executable is <c>pushpin-NAME</c>.</param>
     /// <param name="args">The command line.</param>

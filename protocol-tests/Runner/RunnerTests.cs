@@ -246,6 +246,28 @@ public sealed partial class RunnerTests
     }
 
     [Test]
+    [CancelAfter(30_000)]
+    public async Task Logfile_receives_runner_and_child_lines()
+    {
+        Daemons(StayUp, StayUp, StayUp);
+        var log = Path.Combine(_dir, "pushpin.log");
+        await using var runner = StartRunner("--config", ShippedConfig, "--logfile", log);
+        await Eventually.TrueAsync(() => File.Exists(log) && ReadShared(log).Contains("[handler] up pid=", StringComparison.Ordinal), "handler line in the log file");
+        runner.Signal(15);
+        Assert.That(await runner.WaitForExitAsync(TimeSpan.FromSeconds(15)), Is.Zero, runner.Output);
+        var text = ReadShared(log);
+        Assert.That(text, Does.Contain("using config: ").And.Contain("[proxy] got SIGTERM").And.Contain(" stopped\n"));
+        Assert.That(runner.Lines, Has.None.Contains("[proxy] up pid="));
+    }
+
+    private static string ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    [Test]
     [CancelAfter(15_000)]
     public async Task Help_and_version_exit_zero()
     {
