@@ -19,9 +19,11 @@ public sealed partial class PushpinConfig
     private const string DefaultIpcPrefix = "pushpin-";
     private const string DefaultRunDir = "run";
 
-    // connmgr_* keys accept their 1.x condure_* spelling too; upstream merges both lists.
+    // connmgr_* keys accept their 1.x condure_* spelling too, and push_in_sub_specs its older
+    // singular form; upstream merges both lists.
     private static readonly Dictionary<string, string> Aliases = new(StringComparer.Ordinal)
     {
+        ["push_in_sub_specs"] = "push_in_sub_spec",
         ["connmgr_in_specs"] = "condure_in_specs",
         ["connmgr_in_stream_specs"] = "condure_in_stream_specs",
         ["connmgr_out_specs"] = "condure_out_specs",

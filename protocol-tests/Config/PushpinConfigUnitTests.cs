@@ -353,6 +353,13 @@ public sealed class PushpinConfigUnitTests
     }
 
     [Test]
+    public void Legacy_singular_push_in_sub_spec_is_merged()
+    {
+        var cfg = PushpinConfig.Load(Write("c.conf", "[handler]\npush_in_sub_spec=tcp://127.0.0.1:5562\n"));
+        Assert.That(cfg.GetSocketSpecs("handler", "push_in_sub_specs"), Is.EqualTo(new[] { "tcp://127.0.0.1:5562" }));
+    }
+
+    [Test]
     public void Absent_keys_give_the_caller_default()
     {
         var cfg = PushpinConfig.Defaults();
