@@ -24,6 +24,12 @@ public sealed class DaemonContext
 
     public DaemonArguments Arguments { get; }
 
+    /// <summary>
+    /// <c>NAME_PID</c> (<c>proxy_1234</c>): the zhttp <c>from</c>, ROUTER identity and stats
+    /// <c>from</c> of proxy and handler (topology.md; connmgr uses its <c>--id</c>, default <c>connmgr</c>).
+    /// </summary>
+    public string InstanceId => $"{Name}_{Environment.ProcessId}";
+
     /// <summary>Loaded and validated, with <c>--port-offset</c>/<c>--ipc-prefix</c> applied.</summary>
     public PushpinConfig Config { get; }
 

@@ -40,6 +40,14 @@ public static class DaemonHost
         try
         {
             arguments = DaemonArguments.Parse(args, options.ValueOptions);
+            if (options.KnownOptions.Count > 0)
+            {
+                var unknown = arguments.Options.Keys.FirstOrDefault(k => !options.KnownOptions.Contains(k) && !options.ValueOptions.Contains(k));
+                if (unknown is not null)
+                {
+                    throw new DaemonUsageException($"unknown option --{unknown}");
+                }
+            }
         }
         catch (DaemonUsageException e)
         {

@@ -8,6 +8,12 @@ public sealed class DaemonHostOptions
     /// <summary>Daemon-specific flags that take a value (so <c>--listen ADDR</c> works as well as <c>--listen=ADDR</c>).</summary>
     public IReadOnlyCollection<string> ValueOptions { get; init; } = [];
 
+    /// <summary>
+    /// Every daemon-specific flag name (with or without value). When not empty, any other flag
+    /// is a usage error, so a typo is reported instead of silently ignored.
+    /// </summary>
+    public IReadOnlyCollection<string> KnownOptions { get; init; } = [];
+
     /// <summary>Extra <c>--help</c> lines for the daemon's own flags.</summary>
     public string? Usage { get; init; }
 

@@ -94,6 +94,42 @@ public sealed class DaemonHostTests
     }
 
     [Test]
+    public async Task Unknown_flag_is_a_usage_error_when_the_daemon_lists_its_flags()
+    {
+        var ran = false;
+        var options = new DaemonHostOptions { NoConfigSearch = true, KnownOptions = ["compression"], ValueOptions = ["listen"] };
+        var code = await DaemonHost.RunAsync("connmgr", ["--listen", "0.0.0.0:1,stream", "--compresion"], (_, _) =>
+        {
+            ran = true;
+            return Task.CompletedTask;
+        }, options);
+        Assert.That(code, Is.EqualTo(1));
+        Assert.That(ran, Is.False);
+
+        using var output = new StringWriter();
+        code = await DaemonHost.RunAsync("connmgr", ["--listen", "0.0.0.0:1,stream", "--compression"], (ctx, _) =>
+        {
+            ran = ctx.Arguments.HasOption("compression") && ctx.Arguments.GetOption("listen") == "0.0.0.0:1,stream";
+            return Task.CompletedTask;
+        }, new DaemonHostOptions { NoConfigSearch = true, KnownOptions = ["compression"], ValueOptions = ["listen"], LogOutput = output });
+        Assert.That(code, Is.Zero);
+        Assert.That(ran, Is.True);
+    }
+
+    [Test]
+    public async Task Context_carries_name_and_instance_id()
+    {
+        using var output = new StringWriter();
+        string? id = null;
+        await DaemonHost.RunAsync("handler", [], (ctx, _) =>
+        {
+            id = ctx.InstanceId;
+            return Task.CompletedTask;
+        }, new DaemonHostOptions { LogOutput = output, NoConfigSearch = true });
+        Assert.That(id, Is.EqualTo($"handler_{Environment.ProcessId}"));
+    }
+
+    [Test]
     public async Task Long_running_daemon_stops_when_host_is_stopped_by_its_token()
     {
         using var output = new StringWriter();
