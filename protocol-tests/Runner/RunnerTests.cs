@@ -289,11 +289,18 @@ public sealed partial class RunnerTests
         var port = FreePorts.One();
         var offset = FreePorts.Block(110) - 14500;
         var config = Path.Combine(_dir, "pushpin.toml");
-        await File.WriteAllTextAsync(config, $"[global]\nport_offset = {offset}\n[runner]\nhttp_port = \"127.0.0.1:{port}\"\n");
+        await File.WriteAllTextAsync(config, $"[global]\nport_offset = {offset}\n[runner]\nhttp_port = \"127.0.0.1:{port}\"\n[proxy]\nroutesfile = \"routes\"\n");
         await File.WriteAllTextAsync(Path.Combine(_dir, "routes"), "* test\n");
         await using var runner = ChildProcess.Start(Artifacts.Executable("pushpin-runner"), ["--config", config], _dir);
         using var http = new HttpClient();
-        await Eventually.TrueAsync(async () => (await http.GetAsync(new Uri($"http://127.0.0.1:{port}/"))).IsSuccessStatusCode, "test route answers\n" + runner.Output, TimeSpan.FromSeconds(40));
+        try
+        {
+            await Eventually.TrueAsync(async () => (await http.GetAsync(new Uri($"http://127.0.0.1:{port}/"))).IsSuccessStatusCode, "test route answers", TimeSpan.FromSeconds(40));
+        }
+        catch (TimeoutException e)
+        {
+            Assert.Fail($"{e.Message}\n{runner.Output}");
+        }
         runner.Signal(15);
         Assert.That(await runner.WaitForExitAsync(TimeSpan.FromSeconds(15)), Is.Zero, runner.Output);
     }
@@ -307,13 +314,20 @@ public sealed partial class RunnerTests
         var port = FreePorts.One();
         var offset = FreePorts.Block(110) - 14500;
         var config = Path.Combine(_dir, "pushpin.toml");
-        await File.WriteAllTextAsync(config, $"[global]\nport_offset = {offset}\n[runner]\nhttp_port = \"127.0.0.1:{port}\"\n");
+        await File.WriteAllTextAsync(config, $"[global]\nport_offset = {offset}\n[runner]\nhttp_port = \"127.0.0.1:{port}\"\n[proxy]\nroutesfile = \"routes\"\n");
         await using var runner = ChildProcess.Start(Artifacts.Executable("pushpin-runner"), ["--config", config, "--verbose"], _dir);
         await runner.WaitForLineAsync("starting handler");
         var children = ChildPids(runner.Pid);
         Assert.That(children, Is.Not.Empty);
         runner.Signal(9);
-        await Eventually.TrueAsync(() => children.TrueForAll(p => !ProcessExists(p)), "daemons gone after the runner was killed", TimeSpan.FromSeconds(10));
+        try
+        {
+            await Eventually.TrueAsync(() => children.TrueForAll(p => !ProcessExists(p)), "daemons gone after the runner was killed", TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException e)
+        {
+            Assert.Fail($"{e.Message}: still there: {string.Join(' ', children.Where(ProcessExists))}\n{runner.Output}");
+        }
     }
 
     private static bool ProcessExists(int pid) => Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);

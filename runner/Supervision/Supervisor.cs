@@ -18,6 +18,7 @@ internal sealed partial class Supervisor : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private bool _stopping;
+    private DateTimeOffset _stopRequestedAt;
     private int _exitCode;
 
     public Supervisor(IEnumerable<ServiceLaunch> launches, Action<string, string, bool> onLine, ILogger logger, CrashLoopPolicy? policy = null, TimeProvider? time = null)
@@ -85,12 +86,18 @@ internal sealed partial class Supervisor : IDisposable
             case SupervisorEvent.StopRequested stop:
                 if (_stopping)
                 {
-                    // A second signal: do not wait any longer (as upstream).
-                    KillAll();
+                    // A second signal: do not wait any longer (as upstream). Copies that arrive
+                    // together (timeout(1) signals both the runner and its process group) are
+                    // not a second request.
+                    if (_time.GetUtcNow() - _stopRequestedAt > TimeSpan.FromSeconds(1))
+                    {
+                        KillAll();
+                    }
                 }
                 else
                 {
                     LogSignal(_logger, stop.Signal);
+                    _stopRequestedAt = _time.GetUtcNow();
                     BeginStop();
                 }
                 break;
