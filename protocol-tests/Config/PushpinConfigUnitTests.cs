@@ -370,6 +370,30 @@ public sealed class PushpinConfigUnitTests
         Assert.That(cfg.GetServices("runner", "services"), Is.EqualTo(ServiceNames.All));
     }
 
+    [Test]
+    public void Config_search_follows_upstreams_order_then_etc_pushpin_toml()
+    {
+        var exeDir = Path.Combine(_dir, "bin");
+        Directory.CreateDirectory(exeDir);
+        Assert.That(ConfigLocator.Find(_dir, exeDir), Is.Null.Or.StartWith("/etc/pushpin/"));
+        Directory.CreateDirectory(Path.Combine(_dir, "etc"));
+        Write("etc/pushpin.toml", "");
+        Assert.That(ConfigLocator.Find(_dir, exeDir), Is.EqualTo(Path.Combine(_dir, "etc", "pushpin.toml")));
+        Write("pushpin.conf", "");
+        Assert.That(ConfigLocator.Find(_dir, exeDir), Is.EqualTo(Path.Combine(_dir, "pushpin.conf")));
+        Directory.CreateDirectory(Path.Combine(_dir, "config"));
+        Write("config/pushpin.conf", "");
+        Assert.That(ConfigLocator.Find(_dir, exeDir), Is.EqualTo(Path.Combine(_dir, "config", "pushpin.conf")));
+    }
+
+    [Test]
+    public void Config_search_finds_the_repository_etc_from_the_executable_directory()
+    {
+        var candidates = ConfigLocator.Candidates(_dir, Artifacts.BinDir);
+        Assert.That(candidates, Does.Contain(Path.Combine(Artifacts.RepoRoot, "etc", "pushpin.toml")));
+        Assert.That(ConfigLocator.Find(_dir, Artifacts.BinDir), Is.EqualTo(Path.Combine(Artifacts.RepoRoot, "etc", "pushpin.toml")));
+    }
+
     [TestCase("7999", "0.0.0.0", 7999)]
     [TestCase("127.0.0.1:8000", "127.0.0.1", 8000)]
     [TestCase("[::1]:8001", "::1", 8001)]
