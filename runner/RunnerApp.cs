@@ -53,7 +53,12 @@ internal static partial class RunnerApp
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; supervisor.RequestStop("SIGTERM"); });
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; supervisor.RequestStop("SIGINT"); });
         using var quit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, c => { c.Cancel = true; supervisor.RequestStop("SIGQUIT"); });
-        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => { c.Cancel = true; supervisor.Hangup(); });
+        using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c =>
+        {
+            c.Cancel = true;
+            DaemonLogging.ReopenLogFiles();
+            supervisor.Hangup();
+        });
         return supervisor.RunAsync().GetAwaiter().GetResult();
     }
 

@@ -44,6 +44,10 @@ internal sealed class DaemonLifetime(IHostApplicationLifetime lifetime, DaemonRu
     private void Hangup(PosixSignalContext context)
     {
         context.Cancel = true;
-        ThreadPool.QueueUserWorkItem(_ => run.Context?.RaiseHangup());
+        ThreadPool.QueueUserWorkItem(_ =>
+        {
+            DaemonLogging.ReopenLogFiles();
+            run.Context?.RaiseHangup();
+        });
     }
 }

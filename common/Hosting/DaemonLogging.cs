@@ -45,7 +45,7 @@ public static class DaemonLogging
             .Enrich.FromLogContext();
         if (logFile is not null)
         {
-            config = config.WriteTo.File(formatter, logFile, flushToDiskInterval: TimeSpan.FromSeconds(1));
+            config = config.WriteTo.Sink(new ReopenableFileSink(formatter, logFile));
         }
         else if (output is not null)
         {
@@ -58,6 +58,9 @@ public static class DaemonLogging
         }
         return config.CreateLogger();
     }
+
+    /// <summary>Reopens the log files of this process (SIGHUP after logrotate moved them).</summary>
+    public static void ReopenLogFiles() => ReopenableFileSink.ReopenAll();
 
     private static bool IsRaw(LogEvent e) => e.Properties.ContainsKey(PushpinLogFormatter.RawLineProperty);
 

@@ -85,6 +85,30 @@ public sealed partial class DaemonLoggingUnitTests
         }
     }
 
+    [Test]
+    public void Log_file_is_reopened_after_rotation()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"pushpin-log-{Guid.NewGuid():N}.log");
+        var rotated = path + ".1";
+        try
+        {
+            using (var logger = DaemonLogging.CreateLogger(2, path, json: false))
+            {
+                logger.Information("before");
+                File.Move(path, rotated);
+                DaemonLogging.ReopenLogFiles();
+                logger.Information("after");
+            }
+            Assert.That(File.ReadAllText(rotated), Does.Contain("before").And.Not.Contain("after"));
+            Assert.That(File.ReadAllText(path), Does.Contain("after").And.Not.Contain("before"));
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(rotated);
+        }
+    }
+
     [TestCase(0, LogEventLevel.Error)]
     [TestCase(1, LogEventLevel.Warning)]
     [TestCase(2, LogEventLevel.Information)]
