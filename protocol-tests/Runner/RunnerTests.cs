@@ -260,6 +260,20 @@ public sealed partial class RunnerTests
         Assert.That(runner.Lines, Has.None.Contains("[proxy] up pid="));
     }
 
+    [Test]
+    [CancelAfter(30_000)]
+    public async Task Sighup_reopens_the_logfile_after_rotation()
+    {
+        Daemons(StayUp, StayUp, StayUp);
+        var log = Path.Combine(_dir, "pushpin.log");
+        await using var runner = StartRunner("--config", ShippedConfig, "--logfile", log);
+        await Eventually.TrueAsync(() => File.Exists(log) && ReadShared(log).Contains("[handler] up pid=", StringComparison.Ordinal), "handler line in the log file");
+        File.Move(log, log + ".1");
+        runner.Signal(1);
+        await Eventually.TrueAsync(() => File.Exists(log) && ReadShared(log).Contains("[handler] got SIGHUP", StringComparison.Ordinal), "SIGHUP lines in the new log file");
+        Assert.That(ReadShared(log + ".1"), Does.Not.Contain("got SIGHUP"));
+    }
+
     private static string ReadShared(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
