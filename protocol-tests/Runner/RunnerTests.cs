@@ -78,6 +78,14 @@ public sealed partial class RunnerTests
             ["PUSHPIN_RUNNER_BIN_DIR"] = Path.Combine(_dir, "bin"),
         });
 
+    // A clean stop lets the runner reap its children; killing the tree would leave zombies
+    // behind in containers whose pid 1 does not reap.
+    private static async Task StopRunnerAsync(ChildProcess runner)
+    {
+        runner.Signal(15);
+        Assert.That(await runner.WaitForExitAsync(TimeSpan.FromSeconds(15)), Is.Zero, runner.Output);
+    }
+
     private static int PidOf(ChildProcess runner, string service) =>
         runner.Lines.Select(l => UpLine().Match(l)).Where(m => m.Success && m.Groups[1].Value == service).Select(m => int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)).Last();
 
@@ -103,6 +111,7 @@ public sealed partial class RunnerTests
         // Children got the upstream-style arguments.
         Assert.That(runner.Lines, Has.Some.Contains("[connmgr] up pid=").And.Contains("--zclient-stream=tcp://127.0.0.1:14500"));
         Assert.That(runner.Lines, Has.Some.Contains("[proxy] up pid=").And.Contains($"--config={ShippedConfig}"));
+        await StopRunnerAsync(runner);
     }
 
     [Test]
@@ -146,6 +155,7 @@ public sealed partial class RunnerTests
         await runner.WaitForLineAsync("[handler] got SIGHUP");
         Assert.That(runner.HasExited, Is.False);
         Assert.That(runner.Lines, Has.None.Contains("[connmgr] got SIGHUP"));
+        await StopRunnerAsync(runner);
     }
 
     [Test]
@@ -165,6 +175,7 @@ public sealed partial class RunnerTests
         await Eventually.TrueAsync(() => runner.Lines.Count(l => l.Contains("[handler] up pid=", StringComparison.Ordinal)) == 2, "handler restarted\n" + runner.Output);
         Assert.That(PidOf(runner, "handler"), Is.Not.EqualTo(first));
         Assert.That(runner.HasExited, Is.False);
+        await StopRunnerAsync(runner);
     }
 
     [Test]
@@ -231,6 +242,7 @@ public sealed partial class RunnerTests
         await using var runner = StartRunner();
         await runner.WaitForLineAsync("using config: " + ShippedConfig);
         await AllUpAsync(runner);
+        await StopRunnerAsync(runner);
     }
 
     [Test]
@@ -243,6 +255,7 @@ public sealed partial class RunnerTests
         Assert.That(runner.Lines, Has.Some.Contains("[connmgr] up pid=").And.Contains("--listen=127.0.0.1:18000,stream").And.Contains("--zclient-stream=tcp://127.0.0.1:14530"));
         Assert.That(runner.Lines, Has.Some.Contains("[proxy] up pid=").And.Contains("--port-offset=30").And.Contains("--loglevel=4").And.Contains("--route=* test"));
         Assert.That(runner.Lines, Has.Some.Contains("[handler] up pid=").And.Contains("--ipc-prefix=3-").And.Contains("--loglevel=2"));
+        await StopRunnerAsync(runner);
     }
 
     [Test]
@@ -272,6 +285,7 @@ public sealed partial class RunnerTests
         runner.Signal(1);
         await Eventually.TrueAsync(() => File.Exists(log) && ReadShared(log).Contains("[handler] got SIGHUP", StringComparison.Ordinal), "SIGHUP lines in the new log file");
         Assert.That(ReadShared(log + ".1"), Does.Not.Contain("got SIGHUP"));
+        await StopRunnerAsync(runner);
     }
 
     private static string ReadShared(string path)
