@@ -1,11 +1,40 @@
 using System.Globalization;
+using Pushpin.Common.Hosting;
 using Pushpin.Connmgr.Transport;
 
 namespace Pushpin.Connmgr;
 
-/// <summary>The command line, as upstream's connmgr (condure) spells it.</summary>
+/// <summary>
+/// connmgr's own flags, as upstream's connmgr (condure) spells them. The shared ones
+/// (<c>--loglevel</c>/<c>--log-level</c>, <c>--logfile</c>, <c>--help</c>...) are
+/// <see cref="DaemonArguments"/>'s.
+/// </summary>
 internal sealed class ConnmgrArguments
 {
+    /// <summary>Flags that take a value (so <c>--listen ADDR</c> works as well as <c>--listen=ADDR</c>).</summary>
+    public static readonly string[] ValueOptions =
+    [
+        "listen", "zclient-stream", "zserver-stream", "buffer-size", "stream-maxconn", "id",
+        "header-timeout", "idle-timeout", "tls-identities-dir",
+    ];
+
+    /// <summary>Every connmgr flag; anything else is a usage error.</summary>
+    public static readonly string[] KnownOptions = [.. ValueOptions, "deny-out-internal", "compression"];
+
+    public const string Usage = """
+          --listen=ADDR:PORT,stream   Accept HTTP clients here (repeatable; IPv6 as [::1]:PORT).
+          --zclient-stream=SPEC       zhttp requester base tcp://HOST:N (PUSH N, ROUTER N+1, SUB N+2).
+          --zserver-stream=SPEC       zhttp responder base for client mode (PULL N, ROUTER N+1, PUB N+2).
+          --buffer-size=N             Request head limit and response credits (default 8192).
+          --stream-maxconn=N          Maximum client connections (default 10000).
+          --id=ID                     Instance id: zhttp 'from' and ROUTER identity (default connmgr).
+          --deny-out-internal         Client mode: refuse private and loopback destinations.
+          --header-timeout=SECONDS    Time allowed to send a request head (default 30).
+          --idle-timeout=SECONDS      Close keep-alive connections idle this long (default 60).
+          --compression               Accepted for the runner's sake; ignored.
+
+        """;
+
     public List<ListenSpec> Listen { get; } = [];
 
     public string? ZclientStream { get; private set; }
@@ -18,103 +47,92 @@ internal sealed class ConnmgrArguments
 
     public string Id { get; private set; } = "connmgr";
 
-    /// <summary>0 error, 1 warning, 2 info (default), 3 debug, 4 trace — as upstream.</summary>
-    public int LogLevel { get; private set; } = 2;
-
     public bool DenyOutInternal { get; private set; }
 
     /// <summary>Seconds a request head may take once it started (ours; upstream has no flag).</summary>
     public double HeaderTimeoutSeconds { get; private set; } = 30;
 
-    public bool Help { get; private set; }
+    /// <summary>Seconds a keep-alive connection may wait for its next request.</summary>
+    public double IdleTimeoutSeconds { get; private set; } = 60;
 
-    public const string Usage = """
-        Usage: pushpin-connmgr [options]
-
-          --listen=ADDR:PORT,stream   accept HTTP clients here (repeatable; IPv6 as [::1]:PORT)
-          --zclient-stream=SPEC       zhttp requester base tcp://HOST:N (PUSH N, ROUTER N+1, SUB N+2)
-          --zserver-stream=SPEC       zhttp responder base for client mode (PULL N, ROUTER N+1, PUB N+2)
-          --buffer-size=N             request head limit and response credits (default 8192)
-          --stream-maxconn=N          maximum client connections (default 10000)
-          --id=ID                     instance id: zhttp 'from' and ROUTER identity (default connmgr)
-          --log-level=N               0 error, 1 warn, 2 info, 3 debug, 4 trace (default 2)
-          --deny-out-internal         client mode: refuse private and loopback destinations
-          --header-timeout=SECONDS    time allowed to send a request head (default 30)
-          --help                      show this text
-        """;
-
-    /// <summary>Parses <c>--name=value</c> or <c>--name value</c>; throws <see cref="FormatException"/> with a one-line reason.</summary>
-    public static ConnmgrArguments Parse(IReadOnlyList<string> args)
+    /// <summary>
+    /// Reads connmgr's flags out of the parsed command line; throws <see cref="FormatException"/>
+    /// with a one-line reason for an unknown flag, a stray argument, a bad value or nothing to do.
+    /// </summary>
+    public static ConnmgrArguments From(DaemonArguments arguments)
     {
-        var result = new ConnmgrArguments();
-        for (var i = 0; i < args.Count; i++)
+        ArgumentNullException.ThrowIfNull(arguments);
+        if (arguments.Positionals.Count > 0)
         {
-            var arg = args[i];
-            if (!arg.StartsWith("--", StringComparison.Ordinal))
+            throw new FormatException($"unexpected argument '{arguments.Positionals[0]}'");
+        }
+        var result = new ConnmgrArguments();
+        foreach (var (name, values) in arguments.Options)
+        {
+            foreach (var value in values)
             {
-                throw new FormatException($"unexpected argument '{arg}'");
+                result.Apply(name, value);
             }
-            var eq = arg.IndexOf('=', StringComparison.Ordinal);
-            var name = eq < 0 ? arg[2..] : arg[2..eq];
-            string Value()
-            {
-                if (eq >= 0)
-                {
-                    return arg[(eq + 1)..];
-                }
-                if (i + 1 >= args.Count)
-                {
-                    throw new FormatException($"--{name} needs a value");
-                }
-                return args[++i];
-            }
-            switch (name)
-            {
-                case "help":
-                    result.Help = true;
-                    break;
-                case "deny-out-internal":
-                    result.DenyOutInternal = true;
-                    break;
-                case "listen":
-                    result.Listen.Add(ListenSpec.Parse(Value()));
-                    break;
-                case "zclient-stream":
-                    result.ZclientStream = Value();
-                    break;
-                case "zserver-stream":
-                    result.ZserverStream = Value();
-                    break;
-                case "buffer-size":
-                    result.BufferSize = PositiveInt(name, Value(), 256);
-                    break;
-                case "stream-maxconn":
-                    result.StreamMaxConnections = PositiveInt(name, Value(), 1);
-                    break;
-                case "id":
-                    result.Id = Value();
-                    if (result.Id.Length == 0 || result.Id.Contains(' ', StringComparison.Ordinal))
-                    {
-                        throw new FormatException("--id must be non-empty and contain no spaces");
-                    }
-                    break;
-                case "log-level":
-                case "loglevel":
-                    result.LogLevel = PositiveInt(name, Value(), 0);
-                    break;
-                case "header-timeout":
-                    if (!double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) || seconds <= 0)
-                    {
-                        throw new FormatException("--header-timeout must be a positive number of seconds");
-                    }
-                    result.HeaderTimeoutSeconds = seconds;
-                    break;
-                default:
-                    throw new FormatException($"unknown option --{name} (see --help)");
-            }
+        }
+        if (result.Listen.Count > 0 && result.ZclientStream is null)
+        {
+            throw new FormatException("--listen needs --zclient-stream");
+        }
+        if (result.Listen.Count == 0 && result.ZserverStream is null)
+        {
+            throw new FormatException("nothing to do (give --listen and --zclient-stream, and/or --zserver-stream)");
         }
         return result;
     }
+
+    private void Apply(string name, string value)
+    {
+        switch (name)
+        {
+            case "deny-out-internal":
+                DenyOutInternal = true;
+                break;
+            case "compression":
+            case "tls-identities-dir":
+                // The runner passes these; neither compression nor TLS listeners exist yet.
+                break;
+            case "listen":
+                Listen.Add(ListenSpec.Parse(value));
+                break;
+            case "zclient-stream":
+                ZclientStream = value;
+                break;
+            case "zserver-stream":
+                ZserverStream = value;
+                break;
+            case "buffer-size":
+                BufferSize = PositiveInt(name, value, 256);
+                break;
+            case "stream-maxconn":
+                StreamMaxConnections = PositiveInt(name, value, 1);
+                break;
+            case "id":
+                if (value.Length == 0 || value.Contains(' ', StringComparison.Ordinal))
+                {
+                    throw new FormatException("--id must be non-empty and contain no spaces");
+                }
+                Id = value;
+                break;
+            case "header-timeout":
+                HeaderTimeoutSeconds = PositiveSeconds(name, value);
+                break;
+            case "idle-timeout":
+                IdleTimeoutSeconds = PositiveSeconds(name, value);
+                break;
+            default:
+                throw new FormatException($"unknown option --{name} (see --help)");
+        }
+    }
+
+    private static double PositiveSeconds(string name, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && double.IsFinite(seconds)
+            ? seconds
+            : throw new FormatException($"--{name} must be a positive number of seconds, got '{value}'");
 
     private static int PositiveInt(string name, string value, int min)
     {

@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Pushpin.Common.Hosting;
 using Pushpin.Common.Transport;
 using Pushpin.Connmgr.Client;
 using Pushpin.Connmgr.Server;
@@ -9,101 +9,90 @@ namespace Pushpin.Connmgr;
 /// <summary>pushpin-connmgr: the HTTP server in front of the proxy, and the outbound HTTP client behind it.</summary>
 public static class Program
 {
+    private static readonly DaemonHostOptions HostOptions = new()
+    {
+        // connmgr is configured by its command line alone, as upstream's runner starts it.
+        NoConfigSearch = true,
+        ValueOptions = ConnmgrArguments.ValueOptions,
+        KnownOptions = ConnmgrArguments.KnownOptions,
+        Usage = ConnmgrArguments.Usage,
+    };
+
     public static int Main(string[] args)
     {
-        ConnmgrArguments parsed;
+        // The command line is checked before the host starts so a bad one exits 2 (DaemonHost
+        // would say 1), with one line on standard error.
+        ConnmgrArguments? parsed = null;
         try
         {
-            parsed = ConnmgrArguments.Parse(args);
+            var common = DaemonArguments.Parse(args, ConnmgrArguments.ValueOptions);
+            if (!common.Help)
+            {
+                parsed = ConnmgrArguments.From(common);
+            }
         }
-        catch (FormatException ex)
+        catch (Exception ex) when (ex is DaemonUsageException or FormatException)
         {
             Console.Error.WriteLine($"pushpin-connmgr: {ex.Message}");
             return 2;
         }
-        if (parsed.Help)
-        {
-            Console.Out.WriteLine(ConnmgrArguments.Usage);
-            return 0;
-        }
-        if (parsed.Listen.Count > 0 && parsed.ZclientStream is null)
-        {
-            Console.Error.WriteLine("pushpin-connmgr: --listen needs --zclient-stream");
-            return 2;
-        }
-        if (parsed.Listen.Count == 0 && parsed.ZserverStream is null)
-        {
-            Console.Error.WriteLine("pushpin-connmgr: nothing to do (give --listen and --zclient-stream, and/or --zserver-stream)");
-            return 2;
-        }
-
-        using var loggerFactory = LoggerFactory.Create(b => b
-            .SetMinimumLevel(ToLevel(parsed.LogLevel))
-            .AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
-                o.UseUtcTimestamp = true;
-            }));
-        var logger = loggerFactory.CreateLogger("connmgr");
-        try
-        {
-            return RunAsync(parsed, logger).GetAwaiter().GetResult();
-        }
-        catch (Exception ex) when (ex is SocketBindException or InvalidOperationException or ArgumentException)
-        {
-            // Start-up failures (port in use, bad spec) are one line, not a stack trace.
-            var message = ex is ArgumentException { ParamName: { } param } ? ex.Message.Replace($" (Parameter '{param}')", string.Empty, StringComparison.Ordinal) : ex.Message;
-            if (ex is SocketBindException { InnerException: NetMQ.AddressAlreadyInUseException })
-            {
-                message = message.Replace("Exception of type 'NetMQ.AddressAlreadyInUseException' was thrown.", "address already in use", StringComparison.Ordinal);
-            }
-            Console.Error.WriteLine($"pushpin-connmgr: {message}");
-            return 1;
-        }
+        return DaemonHost.Run("connmgr", args, (context, ct) => RunAsync(parsed!, context, ct), HostOptions);
     }
 
-    private static async Task<int> RunAsync(ConnmgrArguments args, ILogger logger)
+    private static async Task RunAsync(ConnmgrArguments args, DaemonContext context, CancellationToken stopping)
     {
-        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
-
+        var logger = context.Logger;
         HttpServer? server = null;
         HttpClientMode? client = null;
         try
         {
-            if (args.Listen.Count > 0)
+            try
             {
-                server = new HttpServer(
-                    new ServerOptions
-                    {
-                        Listen = args.Listen,
-                        ZhttpBase = args.ZclientStream!,
-                        InstanceId = args.Id,
-                        BufferSize = args.BufferSize,
-                        MaxConnections = args.StreamMaxConnections,
-                        HeaderTimeout = TimeSpan.FromSeconds(args.HeaderTimeoutSeconds),
-                    },
-                    logger);
+                if (args.Listen.Count > 0)
+                {
+                    server = new HttpServer(
+                        new ServerOptions
+                        {
+                            Listen = args.Listen,
+                            ZhttpBase = args.ZclientStream!,
+                            InstanceId = args.Id,
+                            BufferSize = args.BufferSize,
+                            MaxConnections = args.StreamMaxConnections,
+                            HeaderTimeout = TimeSpan.FromSeconds(args.HeaderTimeoutSeconds),
+                            IdleTimeout = TimeSpan.FromSeconds(args.IdleTimeoutSeconds),
+                        },
+                        logger);
+                }
+                if (args.ZserverStream is not null)
+                {
+                    client = new HttpClientMode(
+                        new ClientOptions
+                        {
+                            ZhttpBase = args.ZserverStream,
+                            InstanceId = args.Id,
+                            BufferSize = args.BufferSize,
+                            DenyOutInternal = args.DenyOutInternal,
+                        },
+                        logger);
+                }
+                server?.Start();
+                client?.Start();
             }
-            if (args.ZserverStream is not null)
+            catch (Exception ex) when (ex is SocketBindException or InvalidOperationException or ArgumentException)
             {
-                client = new HttpClientMode(
-                    new ClientOptions
-                    {
-                        ZhttpBase = args.ZserverStream,
-                        InstanceId = args.Id,
-                        BufferSize = args.BufferSize,
-                        DenyOutInternal = args.DenyOutInternal,
-                    },
-                    logger);
+                // Port in use, bad spec: one line, exit 1.
+                throw new DaemonFatalException(StartupMessage(ex), ex);
             }
-            server?.Start();
-            client?.Start();
-            logger.LogInformation("started");
-            await stop.Task.ConfigureAwait(false);
-            logger.LogInformation("stopping");
+            LogStarted(logger, args.Id);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // SIGTERM/SIGINT, or the runner went away.
+            }
+            LogStopping(logger);
         }
         finally
         {
@@ -117,15 +106,19 @@ public static class Program
             }
             NetMQ.NetMQConfig.Cleanup(block: false);
         }
-        return 0;
     }
 
-    private static LogLevel ToLevel(int level) => level switch
+    private static string StartupMessage(Exception ex)
     {
-        0 => LogLevel.Error,
-        1 => LogLevel.Warning,
-        2 => LogLevel.Information,
-        3 => LogLevel.Debug,
-        _ => LogLevel.Trace,
-    };
+        var message = ex is ArgumentException { ParamName: { } param } ? ex.Message.Replace($" (Parameter '{param}')", string.Empty, StringComparison.Ordinal) : ex.Message;
+        if (ex is SocketBindException { InnerException: NetMQ.AddressAlreadyInUseException })
+        {
+            message = message.Replace("Exception of type 'NetMQ.AddressAlreadyInUseException' was thrown.", "address already in use", StringComparison.Ordinal);
+        }
+        return message;
+    }
+
+    private static void LogStarted(ILogger logger, string id) => logger.LogInformation("started (id {Id})", id);
+
+    private static void LogStopping(ILogger logger) => logger.LogInformation("stopping");
 }

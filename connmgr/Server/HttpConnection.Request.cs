@@ -39,7 +39,7 @@ internal sealed partial class HttpConnection
             {
                 _pendingError = null;
                 session.End(cancel: !_bodyDone, Environment.TickCount64);
-                await WriteErrorAndCloseAsync(status, reason).ConfigureAwait(false);
+                await WriteErrorAndCloseAsync(status, reason, head.MinorVersion).ConfigureAwait(false);
                 return false;
             }
             if (!_bodyDone)

@@ -181,6 +181,11 @@ internal sealed partial class HttpConnection
         if (noBody)
         {
             framing = ResponseFraming.None;
+            if (head.IsHead && contentLength < 0 && !packet.More && code is >= 200 and not 204 and not 304)
+            {
+                // As upstream: the length a GET would have had, without the body (RFC 9110 §9.3.2).
+                headers.Add(new HeaderField("Content-Length", packet.Body.Length.ToString(CultureInfo.InvariantCulture)));
+            }
         }
         else if (contentLength >= 0)
         {
@@ -211,7 +216,8 @@ internal sealed partial class HttpConnection
         {
             headers.Add(new HeaderField("Connection", "keep-alive"));
         }
-        HttpResponseWriter.WriteHead(_output, 1, code, reason, headers);
+        // The request's version, as condure: an HTTP/1.0 client gets an HTTP/1.0 status line.
+        HttpResponseWriter.WriteHead(_output, head.MinorVersion, code, reason, headers);
         return (framing, Math.Max(contentLength, 0));
     }
 

@@ -34,6 +34,10 @@ internal sealed partial class HttpConnection : IAsyncDisposable
     private volatile bool _readingHead;
     private volatile bool _headTimedOut;
 
+    // Read by the sweep: when the connection started waiting for its next request (open or last response).
+    private long _idleSince;
+    private volatile bool _idleTimedOut;
+
     // An error response RespondAsync decided on, written by HandleRequestAsync once input is quiet.
     private (int Status, string Reason)? _pendingError;
 
@@ -88,13 +92,28 @@ internal sealed partial class HttpConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Called by the sweep: fail a request head that is arriving too slowly.</summary>
-    public void CheckHeadTimeout(long now, long timeout)
+    /// <summary>
+    /// Called by the sweep: fail a request head that is arriving too slowly, close a connection
+    /// that has waited too long for its next request.
+    /// </summary>
+    public void CheckTimeouts(long now, long headTimeout, long idleTimeout)
     {
-        var started = Volatile.Read(ref _headStarted);
-        if (_readingHead && started != 0 && now - started > timeout && !_headTimedOut)
+        if (!_readingHead)
         {
-            _headTimedOut = true;
+            return;
+        }
+        var started = Volatile.Read(ref _headStarted);
+        if (started != 0)
+        {
+            if (now - started > headTimeout && !_headTimedOut)
+            {
+                _headTimedOut = true;
+                WakeReader();
+            }
+        }
+        else if (now - Volatile.Read(ref _idleSince) > idleTimeout && !_idleTimedOut)
+        {
+            _idleTimedOut = true;
             WakeReader();
         }
     }
@@ -127,8 +146,10 @@ internal sealed partial class HttpConnection : IAsyncDisposable
 
     private async Task<HttpRequestHead?> ReadHeadAsync(CancellationToken ct)
     {
-        _readingHead = true;
         Volatile.Write(ref _headStarted, 0);
+        Volatile.Write(ref _idleSince, Environment.TickCount64);
+        _idleTimedOut = false;
+        _readingHead = true;
         try
         {
             while (true)
@@ -143,7 +164,15 @@ internal sealed partial class HttpConnection : IAsyncDisposable
                 }
                 if (result.IsCanceled)
                 {
-                    // A leftover wake-up from the previous request's input pump.
+                    if (_idleTimedOut && buffer.IsEmpty)
+                    {
+                        LogIdle(_logger, Id, _remote);
+                        _input.AdvanceTo(buffer.End);
+                        return null;
+                    }
+                    // A leftover wake-up from the previous request's input pump, or bytes that
+                    // arrived as the sweep declared the connection idle.
+                    _idleTimedOut = false;
                     _input.AdvanceTo(buffer.Start);
                     continue;
                 }
@@ -189,11 +218,11 @@ internal sealed partial class HttpConnection : IAsyncDisposable
     }
 
     /// <summary>Writes a short error response, then closes gently so the client gets to read it.</summary>
-    private async Task WriteErrorAndCloseAsync(int status, string body)
+    private async Task WriteErrorAndCloseAsync(int status, string body, int minorVersion = 1)
     {
         try
         {
-            HttpResponseWriter.WriteSimpleResponse(_output, 1, status, body);
+            HttpResponseWriter.WriteSimpleResponse(_output, minorVersion, status, body);
             await _output.FlushAsync().ConfigureAwait(false);
             _socket.Shutdown(SocketShutdown.Send);
             await DrainAsync().ConfigureAwait(false);
@@ -219,10 +248,11 @@ internal sealed partial class HttpConnection : IAsyncDisposable
                 var result = await _input.ReadAsync(timeout.Token).ConfigureAwait(false);
                 drained += result.Buffer.Length;
                 _input.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted || result.IsCanceled)
+                if (result.IsCompleted || (result.IsCanceled && _abort.IsCancellationRequested))
                 {
                     break;
                 }
+                // Otherwise a cancel is a leftover wake-up meant for the stopped input pump.
             }
         }
         catch (OperationCanceledException)
@@ -268,6 +298,9 @@ internal sealed partial class HttpConnection : IAsyncDisposable
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "conn {ConnectionId} {Remote}: closed in the middle of a request head")]
     private static partial void LogIncompleteHead(ILogger logger, long connectionId, IPEndPoint remote);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Debug, Message = "conn {ConnectionId} {Remote}: idle, closing")]
+    private static partial void LogIdle(ILogger logger, long connectionId, IPEndPoint remote);
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Debug, Message = "conn {ConnectionId}: I/O error: {Reason}")]
     private static partial void LogIoError(ILogger logger, long connectionId, string reason);

@@ -232,13 +232,14 @@ internal sealed partial class HttpServer : IAsyncDisposable
         session.Inbox.Writer.TryWrite(packet);
     }
 
-    /// <summary>The one coarse timer: keep-alives, session expiry, slow request heads.</summary>
+    /// <summary>The one coarse timer: keep-alives, session expiry, slow request heads, idle connections.</summary>
     private async Task SweepAsync()
     {
         using var timer = new PeriodicTimer(_options.SweepInterval);
         var keepAlive = (long)_options.KeepAliveInterval.TotalMilliseconds;
         var expiry = (long)_options.SessionTimeout.TotalMilliseconds;
         var headTimeout = (long)_options.HeaderTimeout.TotalMilliseconds;
+        var idleTimeout = (long)_options.IdleTimeout.TotalMilliseconds;
         var batches = new Dictionary<string, KeepAliveBatch>(StringComparer.Ordinal);
         try
         {
@@ -273,7 +274,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
                 SendKeepAliveBatches(batches, now);
                 foreach (var (_, connection) in _connections)
                 {
-                    connection.CheckHeadTimeout(now, headTimeout);
+                    connection.CheckTimeouts(now, headTimeout, idleTimeout);
                 }
             }
         }

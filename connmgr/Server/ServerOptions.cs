@@ -20,6 +20,9 @@ internal sealed record ServerOptions
     /// <summary>A request head that started arriving must be complete within this time (408).</summary>
     public TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>A keep-alive connection with no request arriving for this long is closed.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>A session that receives nothing for this long is over (internals.md §3.8).</summary>
     public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(60);
 

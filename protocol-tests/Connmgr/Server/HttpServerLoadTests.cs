@@ -66,6 +66,72 @@ public sealed class HttpServerLoadTests
     }
 
     [Test]
+    public async Task Error_answers_while_many_clients_are_still_sending_bodies_are_written_cleanly()
+    {
+        // The crash under load: the responder refuses (as the proxy does when accepts fail)
+        // while the client is mid-body, so the input pump is reading when the error is written.
+        var errors = new ErrorCountingLogger();
+        await using var h = await ServerHarness.StartAsync(o => o with { BufferSize = 1024 }, logger: errors);
+        using var stop = new CancellationTokenSource();
+        var responder = Task.Run(async () =>
+        {
+            try
+            {
+                var n = 0;
+                await foreach (var p in h.Responder.Incoming.ReadAllAsync(stop.Token))
+                {
+                    if (p.Method is null)
+                    {
+                        continue;
+                    }
+                    var s = new ResponderSession(h.Responder, "resp1", p);
+                    // Vary the moment: some right away, some after granting credits for part of the body.
+                    if (++n % 2 == 0)
+                    {
+                        s.Credit(512);
+                    }
+                    s.Send(new ZhttpPacket { Type = n % 3 == 0 ? ZhttpPacketType.Cancel : ZhttpPacketType.Error, Condition = "undefined-condition" });
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // Done.
+            }
+        });
+
+        const int clients = 200;
+        var piece = new string('x', 700);
+        var tasks = Enumerable.Range(0, clients).Select(async c =>
+        {
+            using var client = await h.ConnectAsync();
+            var chunked = c % 2 == 0;
+            await client.SendAsync(chunked
+                ? $"POST /hold/{c} HTTP/1.1\r\nHost: load\r\nTransfer-Encoding: chunked\r\n\r\n"
+                : $"POST /hold/{c} HTTP/1.1\r\nHost: load\r\nContent-Length: {piece.Length * 40}\r\n\r\n");
+            var reading = client.ReadToEndAsync(TimeSpan.FromSeconds(60));
+            try
+            {
+                for (var i = 0; i < 40 && !reading.IsCompleted; i++)
+                {
+                    await client.SendAsync(chunked ? $"{piece.Length:x}\r\n{piece}\r\n" : piece);
+                    await Task.Yield();
+                }
+            }
+            catch (IOException)
+            {
+                // The server closed after its answer; fine.
+            }
+            var text = await reading;
+            Assert.That(text, Does.StartWith("HTTP/1.1 502 Bad Gateway\r\n"), $"client {c}");
+        }).ToList();
+        await Task.WhenAll(tasks);
+        await stop.CancelAsync();
+        await responder;
+        await Support.Eventually.TrueAsync(() => h.Server.ConnectionCount == 0, "all connections closed");
+        Assert.That(errors.Errors, Is.Empty, string.Join("\n", errors.Errors));
+    }
+
+    [Test]
     public async Task Random_garbage_connections_get_answers_and_the_server_keeps_serving()
     {
         await using var h = await ServerHarness.StartAsync();

@@ -149,7 +149,7 @@ public sealed class HttpServerTests
         var s = new ResponderSession(_h.Responder, "resp1", p);
         s.Respond(200, "OK", [], "a", more: true);
         s.Body("b", more: false);
-        Assert.That(await client.ReadToEndAsync(), Is.EqualTo("HTTP/1.1 200 OK\r\n\r\nab"));
+        Assert.That(await client.ReadToEndAsync(), Is.EqualTo("HTTP/1.0 200 OK\r\n\r\nab"));
     }
 
     [Test]
@@ -167,10 +167,10 @@ public sealed class HttpServerTests
         using var client = await _h.ConnectAsync();
         await client.SendAsync("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
         new ResponderSession(_h.Responder, "resp1", await _h.ExpectPacketAsync()).Respond(200, "OK", [("Connection", "close")], "one", more: false);
-        Assert.That(await client.ReadResponseAsync(), Is.EqualTo("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\none"));
+        Assert.That(await client.ReadResponseAsync(), Is.EqualTo("HTTP/1.0 200 OK\r\nContent-Length: 3\r\nConnection: keep-alive\r\n\r\none"));
         await client.SendAsync("GET /b HTTP/1.0\r\n\r\n");
         new ResponderSession(_h.Responder, "resp1", await _h.ExpectPacketAsync()).Respond(200, "OK", [], "two", more: false);
-        Assert.That(await client.ReadToEndAsync(), Is.EqualTo("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\ntwo"));
+        Assert.That(await client.ReadToEndAsync(), Is.EqualTo("HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\ntwo"));
     }
 
     [Test]
@@ -185,6 +185,50 @@ public sealed class HttpServerTests
         await client.SendAsync("GET /next HTTP/1.1\r\nHost: a\r\n\r\n");
         var p2 = await _h.ExpectPacketAsync();
         Assert.That(p2.Uri, Is.EqualTo("http://a/next"));
+    }
+
+    [Test]
+    public async Task Http10_request_gets_an_http10_status_line()
+    {
+        using var client = await _h.ConnectAsync();
+        await client.SendRawAsync("GET /old HTTP/1.0\r\nHost: a\r\n\r\n"u8.ToArray());
+        new ResponderSession(_h.Responder, "resp1", await _h.ExpectPacketAsync()).Respond(200, "OK", [("Content-Type", "text/plain")], "hi", more: false);
+        Assert.That(await client.ReadToEndAsync(), Is.EqualTo("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi"));
+    }
+
+    [Test]
+    public async Task Http10_request_refused_by_the_responder_gets_an_http10_error()
+    {
+        using var client = await _h.ConnectAsync();
+        await client.SendRawAsync("GET /old HTTP/1.0\r\nHost: a\r\n\r\n"u8.ToArray());
+        var s = new ResponderSession(_h.Responder, "resp1", await _h.ExpectPacketAsync());
+        s.Send(new ZhttpPacket { Type = ZhttpPacketType.Error, Condition = "undefined-condition" });
+        Assert.That(await client.ReadToEndAsync(), Does.StartWith("HTTP/1.0 502 Bad Gateway\r\n"));
+    }
+
+    [Test]
+    public async Task Head_response_without_content_length_gets_the_body_length_and_no_body()
+    {
+        using var client = await _h.ConnectAsync();
+        await client.SendRawAsync("HEAD /doc HTTP/1.1\r\nHost: a\r\n\r\n"u8.ToArray());
+        var s = new ResponderSession(_h.Responder, "resp1", await _h.ExpectPacketAsync());
+        s.Respond(200, "OK", [("Content-Type", "text/plain")], "hello world", more: false);
+        Assert.That(await client.ReadUntilAsync(t => t.EndsWith("\r\n\r\n", StringComparison.Ordinal)), Is.EqualTo("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\n"));
+        // No body bytes follow: the next response starts right after the head.
+        await client.SendRawAsync("GET /next HTTP/1.1\r\nHost: a\r\n\r\n"u8.ToArray());
+        new ResponderSession(_h.Responder, "resp1", await _h.ExpectPacketAsync()).Respond(200, "OK", [], "n", more: false);
+        Assert.That(await client.ReadResponseAsync(), Is.EqualTo("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nn"));
+    }
+
+    [Test]
+    public async Task Head_response_with_content_length_keeps_the_responders_value()
+    {
+        using var client = await _h.ConnectAsync();
+        await client.SendRawAsync("HEAD /doc HTTP/1.1\r\nHost: a\r\n\r\n"u8.ToArray());
+        var s = new ResponderSession(_h.Responder, "resp1", await _h.ExpectPacketAsync());
+        s.Respond(200, "OK", [("Content-Length", "42")], "", more: false);
+        Assert.That(await client.ReadUntilAsync(t => t.EndsWith("\r\n\r\n", StringComparison.Ordinal)), Is.EqualTo("HTTP/1.1 200 OK\r\nContent-Length: 42\r\n\r\n"));
+        Assert.That(await client.IsClosedAsync(TimeSpan.FromMilliseconds(300)), Is.False);
     }
 
     [Test]

@@ -29,6 +29,39 @@ public sealed class HttpServerTimeoutTests
     }
 
     [Test]
+    public async Task Idle_keep_alive_connection_is_closed_after_the_idle_timeout()
+    {
+        await using var h = await ServerHarness.StartAsync(o => o with { IdleTimeout = TimeSpan.FromMilliseconds(700) });
+        using var client = await h.ConnectAsync();
+        await client.SendAsync("GET /one HTTP/1.1\r\nHost: a\r\n\r\n");
+        new ResponderSession(h.Responder, "resp1", await h.ExpectPacketAsync()).Respond(200, "OK", [], "1", more: false);
+        Assert.That(await client.ReadResponseAsync(), Is.EqualTo("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1"));
+        // Nothing written on close: the client just sees the end of the stream.
+        Assert.That(await client.ReadToEndAsync(TimeSpan.FromSeconds(10)), Is.Empty);
+        await Support.Eventually.TrueAsync(() => h.Server.ConnectionCount == 0, "the idle connection released");
+    }
+
+    [Test]
+    public async Task Connection_that_never_sends_a_request_is_closed_after_the_idle_timeout()
+    {
+        await using var h = await ServerHarness.StartAsync(o => o with { IdleTimeout = TimeSpan.FromMilliseconds(500) });
+        using var client = await h.ConnectAsync();
+        Assert.That(await client.ReadToEndAsync(TimeSpan.FromSeconds(10)), Is.Empty);
+    }
+
+    [Test]
+    public async Task Request_waiting_for_its_response_is_not_closed_by_the_idle_timeout()
+    {
+        await using var h = await ServerHarness.StartAsync(o => o with { IdleTimeout = TimeSpan.FromMilliseconds(300) });
+        using var client = await h.ConnectAsync();
+        await client.SendAsync("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n");
+        var s = new ResponderSession(h.Responder, "resp1", await h.ExpectPacketAsync());
+        Assert.That(await client.IsClosedAsync(TimeSpan.FromMilliseconds(1200)), Is.False);
+        s.Respond(200, "OK", [], "late", more: false);
+        Assert.That(await client.ReadResponseAsync(), Is.EqualTo("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate"));
+    }
+
+    [Test]
     public async Task Connection_over_the_limit_gets_503()
     {
         await using var h = await ServerHarness.StartAsync(o => o with { MaxConnections = 1 }, probe: false);

@@ -37,7 +37,7 @@ internal sealed class ServerHarness : IAsyncDisposable
 
     public int HttpPort { get; }
 
-    public static async Task<ServerHarness> StartAsync(Func<ServerOptions, ServerOptions>? configure = null, bool probe = true)
+    public static async Task<ServerHarness> StartAsync(Func<ServerOptions, ServerOptions>? configure = null, bool probe = true, ILogger? logger = null)
     {
         var zbase = FreePorts.Block(3);
         var httpPort = FreePorts.One();
@@ -48,7 +48,7 @@ internal sealed class ServerHarness : IAsyncDisposable
             SweepInterval = TimeSpan.FromMilliseconds(100),
         };
         options = configure?.Invoke(options) ?? options;
-        var server = new HttpServer(options, LoggerFactory.CreateLogger("connmgr"));
+        var server = new HttpServer(options, logger ?? LoggerFactory.CreateLogger("connmgr"));
         server.Start();
         var responder = new ZhttpResponder("resp1", ZhttpEndpoints.FromBase($"tcp://127.0.0.1:{zbase}", bind: false), LoggerFactory.CreateLogger("resp1"));
         responder.Start();
