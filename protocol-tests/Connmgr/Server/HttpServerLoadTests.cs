@@ -85,12 +85,20 @@ public sealed class HttpServerLoadTests
                         continue;
                     }
                     var s = new ResponderSession(h.Responder, "resp1", p);
-                    // Vary the moment: some right away, some after granting credits for part of the body.
-                    if (++n % 2 == 0)
+                    // Vary the moment: some right away, some after granting credits for part of
+                    // the body, some with credits for more than the client has sent yet (so the
+                    // input pump sits in a read, as it does for a bodiless GRIP hold).
+                    switch (++n % 3)
                     {
-                        s.Credit(512);
+                        case 1:
+                            s.Credit(512);
+                            break;
+                        case 2:
+                            s.Credit(1 << 20);
+                            await Task.Delay(1);
+                            break;
                     }
-                    s.Send(new ZhttpPacket { Type = n % 3 == 0 ? ZhttpPacketType.Cancel : ZhttpPacketType.Error, Condition = "undefined-condition" });
+                    s.Send(new ZhttpPacket { Type = n % 5 == 0 ? ZhttpPacketType.Cancel : ZhttpPacketType.Error, Condition = "undefined-condition" });
                 }
             }
             catch (OperationCanceledException)
@@ -104,6 +112,13 @@ public sealed class HttpServerLoadTests
         var tasks = Enumerable.Range(0, clients).Select(async c =>
         {
             using var client = await h.ConnectAsync();
+            if (c % 3 == 0)
+            {
+                // A stream hold: no body, the client just waits.
+                await client.SendAsync($"GET /hold/{c} HTTP/1.1\r\nHost: load\r\n\r\n");
+                Assert.That(await client.ReadToEndAsync(TimeSpan.FromSeconds(60)), Does.StartWith("HTTP/1.1 502 Bad Gateway\r\n"), $"client {c}");
+                return;
+            }
             var chunked = c % 2 == 0;
             await client.SendAsync(chunked
                 ? $"POST /hold/{c} HTTP/1.1\r\nHost: load\r\nTransfer-Encoding: chunked\r\n\r\n"
