@@ -97,6 +97,26 @@ public sealed class ConnmgrProcessTests
         Assert.That(await connmgr.WaitForExitAsync(TimeSpan.FromSeconds(15)), Is.Zero, connmgr.Output);
     }
 
+    [Test]
+    public async Task Logs_in_upstream_format_and_exits_when_the_runner_is_gone()
+    {
+        // PUSHPIN_RUNNER_PID names a process that is not our parent: the runner that started
+        // connmgr is gone (it was SIGKILLed), so connmgr must stop by itself.
+        var env = new Dictionary<string, string> { ["PUSHPIN_RUNNER_PID"] = "1" };
+        await using var p = ChildProcess.Start(Exe, [$"--listen=127.0.0.1:{P(FreePorts.One())},stream", $"--zclient-stream=tcp://127.0.0.1:{P(FreePorts.Block(3))}"], environment: env);
+        Assert.That(await p.WaitForExitAsync(TimeSpan.FromSeconds(20)), Is.Zero, p.Output);
+        Assert.That(p.Lines, Has.Some.Match(@"^\[INFO\] \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} started \(id connmgr\)$"), p.Output);
+        Assert.That(p.Output, Does.Contain("runner (pid 1) is gone"));
+    }
+
+    [Test]
+    public async Task Bad_idle_timeout_is_a_usage_error()
+    {
+        await using var p = ChildProcess.Start(Exe, ["--zserver-stream=tcp://127.0.0.1:1", "--idle-timeout=0"]);
+        Assert.That(await p.WaitForExitAsync(TimeSpan.FromSeconds(20)), Is.EqualTo(2));
+        Assert.That(p.Output, Does.Contain("--idle-timeout must be a positive number of seconds"));
+    }
+
     private static async Task<TestClient> Connect(int port)
     {
         var tcp = new TcpClient();
