@@ -112,10 +112,16 @@ internal sealed partial class HttpConnection
             while (!ct.IsCancellationRequested)
             {
                 var result = await _input.ReadAsync(CancellationToken.None).ConfigureAwait(false);
-                if (result.IsCanceled || ct.IsCancellationRequested)
+                if (ct.IsCancellationRequested)
                 {
                     _input.AdvanceTo(result.Buffer.Start);
                     return;
+                }
+                if (result.IsCanceled)
+                {
+                    // A stray wake-up (the sweep's, meant for a head read): only ct stops the pump.
+                    _input.AdvanceTo(result.Buffer.Start);
+                    continue;
                 }
                 // Never take: pipelined requests stay for the next turn. Once one is arriving
                 // there is nothing more to watch (examining it would hide it from the next read).
@@ -157,10 +163,16 @@ internal sealed partial class HttpConnection
                 }
                 var result = await _input.ReadAsync(CancellationToken.None).ConfigureAwait(false);
                 var buffer = result.Buffer;
-                if (result.IsCanceled || ct.IsCancellationRequested)
+                if (ct.IsCancellationRequested)
                 {
                     _input.AdvanceTo(buffer.Start);
                     return false;
+                }
+                if (result.IsCanceled)
+                {
+                    // A stray wake-up (the sweep's, meant for a head read): only ct stops the pump.
+                    _input.AdvanceTo(buffer.Start);
+                    continue;
                 }
                 var limit = (int)Math.Min(window, BufferSize);
                 var n = 0;
