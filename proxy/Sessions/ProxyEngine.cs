@@ -55,7 +55,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
     {
         _responder = new ZhttpResponder(_options.InstanceId, new ZhttpEndpoints(_options.ConnmgrInSpecs, _options.ConnmgrInStreamSpecs, _options.ConnmgrOutSpecs, Bind: false), _logger);
         _requester = new ZhttpRequester(_options.InstanceId, new ZhttpEndpoints(_options.ConnmgrClientOutSpecs, _options.ConnmgrClientOutStreamSpecs, _options.ConnmgrClientInSpecs, Bind: false), _logger);
-        _accept = new ZrpcClient(_options.InstanceId, [_options.HandlerAcceptSpec], bind: true, _logger, "handler accept (DEALER)");
+        _accept = new ZrpcClient(_options.InstanceId, [_options.HandlerAcceptSpec], bind: true, _logger, "[proxy] handler_accept_spec");
         _responder.Start();
         _requester.Start();
         _accept.Start();
