@@ -189,6 +189,14 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             }
             return;
         }
+        if (p.Seq >= 0 && p.Seq != s.InSeq && p.Type is not (ZhttpPacketType.Cancel or ZhttpPacketType.Error))
+        {
+            // Lost or reordered packets make the session's state unknowable: end it (as upstream).
+            LogBadSeq(_logger, s.Id, s.InSeq, p.Seq);
+            SendInbound(s, new ZhttpPacket { Type = ZhttpPacketType.Cancel });
+            Abort(s);
+            return;
+        }
         s.InSeq = p.Seq >= 0 ? p.Seq + 1 : s.InSeq + 1;
         s.LastInbound = _time.GetUtcNow().UtcDateTime;
         if (p.UserData is not null)
@@ -388,11 +396,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             }
             return;
         }
-        if (body.Length > 0)
-        {
-            s.PendingRequestBody.Enqueue(body);
-            s.PendingRequestBytes += body.Length;
-        }
+        s.PendingRequestBody.Enqueue(body);
         FlushRequestBody(s);
     }
 
@@ -453,10 +457,10 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         s.OutboundId = Guid.NewGuid().ToString("N");
         s.TargetAddress = null;
         s.TargetOutSeq = 0;
+        s.TargetInSeq = 0;
         s.TargetCredits = 0;
         s.RequestBodySent = false;
         s.PendingRequestBody.Clear();
-        s.PendingRequestBytes = 0;
         _outbound[s.OutboundId] = s;
 
         // Everything received so far rides in the first packet, as the C++ requester does: the
@@ -503,32 +507,13 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         {
             return;
         }
-        while (s.PendingRequestBytes > 0 && s.TargetCredits > 0)
+        while (s.PendingRequestBody.Count > 0 && s.TargetCredits > 0)
         {
-            var chunk = s.PendingRequestBody.Peek();
-            var n = Math.Min(Math.Min(chunk.Length, s.TargetCredits), MaxPacketBody);
-            if (n == chunk.Length)
-            {
-                s.PendingRequestBody.Dequeue();
-            }
-            else
-            {
-                s.PendingRequestBody.Dequeue();
-                var rest = new Queue<ReadOnlyMemory<byte>>();
-                rest.Enqueue(chunk[n..]);
-                while (s.PendingRequestBody.Count > 0)
-                {
-                    rest.Enqueue(s.PendingRequestBody.Dequeue());
-                }
-                foreach (var r in rest)
-                {
-                    s.PendingRequestBody.Enqueue(r);
-                }
-            }
-            s.PendingRequestBytes -= n;
+            var chunk = s.PendingRequestBody.Take(Math.Min(s.TargetCredits, MaxPacketBody));
+            var n = chunk.Length;
             s.TargetCredits -= n;
-            var last = s.RequestFinished && s.PendingRequestBytes == 0;
-            SendOutbound(s, new ZhttpPacket { Body = chunk[..n], More = !last });
+            var last = s.RequestFinished && s.PendingRequestBody.Count == 0;
+            SendOutbound(s, new ZhttpPacket { Body = chunk, More = !last });
             if (last)
             {
                 s.RequestBodySent = true;
@@ -539,7 +524,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
                 SendInbound(s, new ZhttpPacket { Type = ZhttpPacketType.Credit, Credits = n });
             }
         }
-        if (!s.RequestBodySent && s.RequestFinished && s.PendingRequestBytes == 0)
+        if (!s.RequestBodySent && s.RequestFinished && s.PendingRequestBody.Count == 0)
         {
             s.RequestBodySent = true;
             SendOutbound(s, new ZhttpPacket());
@@ -552,6 +537,13 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         {
             return;
         }
+        if (p.Seq >= 0 && p.Seq != s.TargetInSeq && p.Type is not (ZhttpPacketType.Cancel or ZhttpPacketType.Error))
+        {
+            LogBadSeq(_logger, p.Id, s.TargetInSeq, p.Seq);
+            OnTargetError(s, "bad-seq");
+            return;
+        }
+        s.TargetInSeq = p.Seq >= 0 ? p.Seq + 1 : s.TargetInSeq + 1;
         if (p.From is not null)
         {
             s.TargetAddress = p.From;
@@ -666,11 +658,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         {
             return;
         }
-        if (body.Length > 0)
-        {
-            s.PendingResponseBody.Enqueue(body);
-            s.PendingResponseBytes += body.Length;
-        }
+        s.PendingResponseBody.Enqueue(body);
         FlushResponse(s);
     }
 
@@ -747,7 +735,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
                 return;
             }
         }
-        while (s.PendingResponseBytes > 0 && s.OutCredits > 0)
+        while (s.PendingResponseBody.Count > 0 && s.OutCredits > 0)
         {
             var packet = new ZhttpPacket();
             TakeResponseChunk(s, packet);
@@ -757,7 +745,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
                 return;
             }
         }
-        if (s.PendingResponseBytes == 0 && s.TargetFinished && !s.ResponseComplete)
+        if (s.PendingResponseBody.Count == 0 && s.TargetFinished && !s.ResponseComplete)
         {
             SendResponsePacket(s, new ZhttpPacket());
         }
@@ -765,24 +753,12 @@ public sealed partial class ProxyEngine : IAsyncDisposable
 
     private static void TakeResponseChunk(ProxySession s, ZhttpPacket packet)
     {
-        var n = 0;
-        if (s.PendingResponseBytes > 0 && s.OutCredits > 0)
+        if (s.PendingResponseBody.Count > 0 && s.OutCredits > 0)
         {
-            var chunk = s.PendingResponseBody.Peek();
-            n = Math.Min(Math.Min(chunk.Length, s.OutCredits), MaxPacketBody);
-            packet.Body = chunk[..n];
-            s.PendingResponseBody.Dequeue();
-            if (n < chunk.Length)
-            {
-                var rest = new List<ReadOnlyMemory<byte>> { chunk[n..] };
-                rest.AddRange(s.PendingResponseBody);
-                s.PendingResponseBody.Clear();
-                rest.ForEach(s.PendingResponseBody.Enqueue);
-            }
-            s.PendingResponseBytes -= n;
-            s.OutCredits -= n;
+            packet.Body = s.PendingResponseBody.Take(Math.Min(s.OutCredits, MaxPacketBody));
+            s.OutCredits -= packet.Body.Length;
         }
-        packet.More = !(s.TargetFinished && s.PendingResponseBytes == 0);
+        packet.More = !(s.TargetFinished && s.PendingResponseBody.Count == 0);
     }
 
     private void SendResponsePacket(ProxySession s, ZhttpPacket packet)
@@ -812,11 +788,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         s.ResponseHeaders = response.Headers;
         s.TargetFinished = true;
         s.PendingResponseBody.Clear();
-        s.PendingResponseBytes = response.Body.Length;
-        if (response.Body.Length > 0)
-        {
-            s.PendingResponseBody.Enqueue(response.Body);
-        }
+        s.PendingResponseBody.Enqueue(response.Body);
         FlushResponse(s);
     }
 
@@ -834,7 +806,6 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             s.TargetFinished = true;
             var note = Encoding.UTF8.GetBytes("\n\n" + debugMessage + "\n");
             s.PendingResponseBody.Enqueue(note);
-            s.PendingResponseBytes += note.Length;
             FlushResponse(s);
             return;
         }
@@ -1036,6 +1007,9 @@ public sealed partial class ProxyEngine : IAsyncDisposable
     {
         public static readonly Tick Instance = new();
     }
+
+    [LoggerMessage(2006, LogLevel.Warning, "session {Id}: expected seq {Expected}, got {Seq}; ending it")]
+    private static partial void LogBadSeq(ILogger logger, string id, int expected, int seq);
 
     [LoggerMessage(2001, LogLevel.Information, "{Line}")]
     private static partial void LogRequestLine(ILogger logger, string line);

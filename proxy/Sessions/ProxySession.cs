@@ -63,9 +63,7 @@ internal sealed class ProxySession
     public string? LogicalPeerAddress { get; set; }
 
     /// <summary>Body bytes received but not yet forwarded to the target.</summary>
-    public Queue<ReadOnlyMemory<byte>> PendingRequestBody { get; } = new();
-
-    public int PendingRequestBytes { get; set; }
+    public BodyQueue PendingRequestBody { get; } = new();
 
     /// <summary>The first 100,000 body bytes, kept for failover and for the accept call.</summary>
     public MemoryStream RequestBodyCopy { get; } = new();
@@ -86,6 +84,9 @@ internal sealed class ProxySession
     public string? TargetAddress { get; set; }
 
     public int TargetOutSeq { get; set; }
+
+    /// <summary>Next seq expected from the target side.</summary>
+    public int TargetInSeq { get; set; }
 
     /// <summary>Request body bytes the target lets us send now.</summary>
     public int TargetCredits { get; set; }
@@ -108,9 +109,7 @@ internal sealed class ProxySession
     public List<HttpHeader> ResponseHeaders { get; set; } = [];
 
     /// <summary>Response body waiting for connmgr's credits (bounded by the credits we granted the target).</summary>
-    public Queue<ReadOnlyMemory<byte>> PendingResponseBody { get; } = new();
-
-    public int PendingResponseBytes { get; set; }
+    public BodyQueue PendingResponseBody { get; } = new();
 
     public bool ResponseHeaderSent { get; set; }
 
