@@ -3,6 +3,7 @@ using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Pushpin.Common.Zhttp;
+using Pushpin.Common.Transport;
 using Pushpin.Common.Zrpc;
 using Pushpin.Proxy.Http;
 using Pushpin.Proxy.Routing;
@@ -36,6 +37,8 @@ public sealed partial class ProxyEngine : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private ZhttpResponder? _responder;
     private ZhttpRequester? _requester;
+    // Requesters bound for zhttp/ route targets, by base spec (created on the loop).
+    private readonly Dictionary<string, ZhttpRequester?> _custom = new(StringComparer.Ordinal);
     private ZrpcClient? _accept;
     private readonly List<Task> _tasks = [];
 
@@ -63,6 +66,8 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         _tasks.Add(Pump(_responder.Incoming, p => new InboundPacket(p), ct));
         _tasks.Add(Pump(_requester.Incoming, p => new OutboundPacket(p), ct));
         _tasks.Add(Task.Run(() => TickAsync(ct), ct));
+        _routes.Changed += _ => _events.Writer.TryWrite(RoutesChanged.Instance);
+        _events.Writer.TryWrite(RoutesChanged.Instance);
         _tasks.Add(Task.Run(() => RunAsync(ct), ct));
     }
 
@@ -119,6 +124,9 @@ public sealed partial class ProxyEngine : IAsyncDisposable
                         case Tick:
                             OnTick();
                             break;
+                        case RoutesChanged:
+                            OpenCustomTargets();
+                            break;
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -149,6 +157,10 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         }
         _responder?.Dispose();
         _requester?.Dispose();
+        foreach (var r in _custom.Values)
+        {
+            r?.Dispose();
+        }
         _accept?.Dispose();
         _stop.Dispose();
     }
@@ -445,15 +457,21 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             }
             return;
         }
+        var requester = _requester!;
         if (target.Kind == RouteTargetKind.Custom)
         {
-            LogCustomTargetUnsupported(_logger, target.ToString());
-            TryNextTarget(s);
-            return;
+            if (target.ZhttpReq || !_custom.TryGetValue(target.ZhttpSpec, out var custom) || custom is null)
+            {
+                LogCustomTargetUnsupported(_logger, target.ToString());
+                TryNextTarget(s);
+                return;
+            }
+            requester = custom;
         }
 
         s.Uri = uri;
         RequestHeaderRules.ApplyHost(s.Headers, uri);
+        s.Requester = requester;
         s.OutboundId = Guid.NewGuid().ToString("N");
         s.TargetAddress = null;
         s.TargetOutSeq = 0;
@@ -480,16 +498,16 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             Stream = true,
             Credits = _options.OutboundCredits,
             RouterResp = true,
-            ConnectHost = target.ConnectHost,
-            ConnectPort = target.ConnectPort,
-            IgnorePolicies = target.Trusted,
+            ConnectHost = target.Kind == RouteTargetKind.Default ? target.ConnectHost : null,
+            ConnectPort = target.Kind == RouteTargetKind.Default ? target.ConnectPort : -1,
+            IgnorePolicies = target.Kind == RouteTargetKind.Default && target.Trusted,
             TrustConnectHost = target.TrustConnectHost,
             IgnoreTlsErrors = target.Insecure,
             PeerAddress = s.PeerAddress,
         };
         s.RequestBodySent = s.RequestFinished;
         s.LastSentOutbound = _time.GetUtcNow().UtcDateTime;
-        _requester!.SendInitial(packet);
+        s.Requester.SendInitial(packet);
     }
 
     private void SendOutbound(ProxySession s, ZhttpPacket packet)
@@ -498,7 +516,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         packet.Id = s.OutboundId;
         packet.Seq = s.TargetOutSeq++;
         s.LastSentOutbound = _time.GetUtcNow().UtcDateTime;
-        _requester!.SendToRouter(s.TargetAddress!, packet);
+        s.Requester.SendToRouter(s.TargetAddress!, packet);
     }
 
     private void FlushRequestBody(ProxySession s)
@@ -1008,6 +1026,47 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         public static readonly Tick Instance = new();
     }
 
+    private sealed class RoutesChanged
+    {
+        public static readonly RoutesChanged Instance = new();
+    }
+
+    /// <summary>
+    /// Binds requester sockets for every <c>zhttp/</c> target in the current routes, so an
+    /// external zhttp responder can connect before the first request (upstream binds them at load).
+    /// </summary>
+    private void OpenCustomTargets()
+    {
+        foreach (var route in _routes.Current.Routes)
+        {
+            foreach (var t in route.Targets)
+            {
+                if (t.Kind != RouteTargetKind.Custom || t.ZhttpReq || _custom.ContainsKey(t.ZhttpSpec))
+                {
+                    continue;
+                }
+                ZhttpRequester? requester = null;
+                try
+                {
+                    if (!t.ZhttpSpec.StartsWith("tcp://", StringComparison.Ordinal))
+                    {
+                        throw new ArgumentException("only tcp:// bases are supported (NetMQ has no Unix sockets); use tcp://127.0.0.1:PORT");
+                    }
+                    requester = new ZhttpRequester(_options.InstanceId, ZhttpEndpoints.FromBase(t.ZhttpSpec, bind: true), _logger);
+                    requester.Start();
+                    _tasks.Add(Pump(requester.Incoming, p => new OutboundPacket(p), _stop.Token));
+                }
+                catch (Exception e) when (e is ArgumentException or SocketBindException or FormatException or NetMQ.NetMQException)
+                {
+                    requester?.Dispose();
+                    requester = null;
+                    LogCustomTargetFailed(_logger, t.ToString(), e.Message);
+                }
+                _custom[t.ZhttpSpec] = requester;
+            }
+        }
+    }
+
     [LoggerMessage(2006, LogLevel.Warning, "session {Id}: expected seq {Expected}, got {Seq}; ending it")]
     private static partial void LogBadSeq(ILogger logger, string id, int expected, int seq);
 
@@ -1023,6 +1082,9 @@ public sealed partial class ProxyEngine : IAsyncDisposable
     [LoggerMessage(2004, LogLevel.Warning, "accept for session {Id} failed: {Condition}")]
     private static partial void LogAcceptFailed(ILogger logger, string id, string condition);
 
-    [LoggerMessage(2005, LogLevel.Warning, "custom zhttp targets are not supported yet, skipping {Target}")]
+    [LoggerMessage(2005, LogLevel.Warning, "target {Target} is not available (zhttpreq/ targets are not supported; zhttp/ targets need a tcp base), skipping it")]
     private static partial void LogCustomTargetUnsupported(ILogger logger, string target);
+
+    [LoggerMessage(2007, LogLevel.Error, "cannot open zhttp target {Target}: {Reason}")]
+    private static partial void LogCustomTargetFailed(ILogger logger, string target, string reason);
 }

@@ -81,6 +81,9 @@ internal sealed class ProxySession
 
     public string? OutboundId { get; set; }
 
+    /// <summary>The socket set the outbound session runs on (connmgr client mode or a zhttp/ target).</summary>
+    public ZhttpRequester Requester { get; set; } = null!;
+
     public string? TargetAddress { get; set; }
 
     public int TargetOutSeq { get; set; }

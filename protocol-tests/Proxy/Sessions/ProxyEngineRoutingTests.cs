@@ -77,4 +77,41 @@ public sealed class ProxyEngineRoutingTests
         var b = await h.ExpectOutboundAsync(p => p.Method is not null);
         Assert.That((b.Uri, b.GetHeader("Host"), b.ConnectPort), Is.EqualTo(("https://other.example/abc", "other.example", 8082)));
     }
+
+    [Test]
+    public async Task Zhttp_target_gets_the_request_on_sockets_the_proxy_binds()
+    {
+        var port = Support.FreePorts.Block(3);
+        var spec = $"tcp://127.0.0.1:{port}";
+        await using var h = await ProxyHarness.StartAsync([$"* zhttp/{spec}"]);
+        using var backend = new ZhttpResponder("backend", ZhttpEndpoints.FromBase(spec, bind: false), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        backend.Start();
+
+        // The backend's PULL connects asynchronously: retry until a request reaches it.
+        ZhttpPacket? req = null;
+        string? id = null;
+        await Support.Eventually.TrueAsync(async () =>
+        {
+            id = h.Send(new ZhttpPacket { Method = "GET", Uri = "http://example.com/z" });
+            using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            try
+            {
+                req = await backend.Incoming.ReadAsync(wait.Token);
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }, "request at the zhttp backend");
+        Assert.Multiple(() =>
+        {
+            Assert.That(req!.Uri, Is.EqualTo("http://example.com/z"));
+            Assert.That(req.ConnectHost, Is.Null);
+            Assert.That(req.From, Is.EqualTo("proxy_test"));
+        });
+        backend.Send(req!.From!, new ZhttpPacket { From = "backend", Id = req.Id, Seq = 0, Code = 200, Reason = "OK", Body = "from zhttp"u8.ToArray() }, routerResp: true);
+        var (first, body) = await h.ReadResponseAsync(id!);
+        Assert.That((first.Code, body), Is.EqualTo((200, "from zhttp")));
+    }
 }
