@@ -19,6 +19,10 @@ internal static class AcceptArgs
         {
             request["router-resp"] = true;
         }
+        if (s.AcceptResponseHeaders is not null)
+        {
+            request["response-code"] = (long)s.ResponseCode;
+        }
         if (s.Https)
         {
             request["https"] = true;
@@ -50,13 +54,21 @@ internal static class AcceptArgs
             ["requests"] = new List<object?> { request },
             ["request-data"] = RequestData(s.Method, s.Uri.ToString(), s.Headers, body),
             ["orig-request-data"] = RequestData(s.Method, s.OrigUri.ToString(), s.OrigHeaders, body),
-            ["response"] = new Dictionary<string, object?>
-            {
-                ["code"] = (long)s.ResponseCode,
-                ["reason"] = Encoding.Latin1.GetBytes(s.ResponseReason),
-                ["headers"] = Headers(s.ResponseHeaders),
-                ["body"] = s.InstructBody.ToArray(),
-            },
+            ["response"] = s.AcceptResponseHeaders is { } sent
+                ? new Dictionary<string, object?>
+                {
+                    ["code"] = (long)s.AcceptResponseCode,
+                    ["reason"] = Encoding.Latin1.GetBytes(s.AcceptResponseReason),
+                    ["headers"] = Headers(sent),
+                    ["body"] = Array.Empty<byte>(),
+                }
+                : new Dictionary<string, object?>
+                {
+                    ["code"] = (long)s.ResponseCode,
+                    ["reason"] = Encoding.Latin1.GetBytes(s.ResponseReason),
+                    ["headers"] = Headers(s.ResponseHeaders),
+                    ["body"] = s.InstructBody.ToArray(),
+                },
             ["route"] = s.Route.Id,
         };
         if (s.Route.ExplicitId)
@@ -78,6 +90,10 @@ internal static class AcceptArgs
         if (s.Target is { Trusted: true })
         {
             args["trusted"] = true;
+        }
+        if (s.AcceptResponseHeaders is not null)
+        {
+            args["response-sent"] = true;
         }
         if (s.Route.Session)
         {

@@ -654,6 +654,11 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         {
             if (s.InstructBody.Length + body.Length > GripDetection.MaxInstructBody)
             {
+                if (GripDetection.CanProxyInitialResponse(s.ResponseHeaders))
+                {
+                    StartInitialResponse(s, body);
+                    return;
+                }
                 Reject(s, 502, "Bad Gateway", "Error while proxying to origin.", "GRIP instruct response too large from " + s.Target);
                 return;
             }
@@ -676,6 +681,39 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         {
             return;
         }
+        s.PendingResponseBody.Enqueue(body);
+        FlushResponse(s);
+    }
+
+    /// <summary>
+    /// A stream hold whose initial body is too large to hand over: send the initial response
+    /// ourselves (doing the handler's header work) and hand the session over once it is sent.
+    /// </summary>
+    private void StartInitialResponse(ProxySession s, ReadOnlyMemory<byte> body)
+    {
+        s.AcceptResponseCode = s.ResponseCode;
+        s.AcceptResponseReason = s.ResponseReason;
+        s.AcceptResponseHeaders = [.. s.ResponseHeaders];
+        var headers = s.ResponseHeaders;
+        RequestHeaderRules.RemoveAll(headers, "Content-Length");
+        var status = headers.FirstOrDefault(h => h.Is("Grip-Status")).Value;
+        if (!string.IsNullOrEmpty(status))
+        {
+            var space = status.IndexOf(' ', StringComparison.Ordinal);
+            var codeText = space == -1 ? status : status[..space];
+            if (!int.TryParse(codeText, NumberStyles.None, CultureInfo.InvariantCulture, out var code) || code > 999)
+            {
+                Reject(s, 500, "Internal Server Error", "Accept service unavailable.", "Accept service unavailable.");
+                return;
+            }
+            s.ResponseCode = code;
+            s.ResponseReason = space == -1 || space + 1 == status.Length ? StatusReasons.Get(code) : status[(space + 1)..];
+        }
+        headers.RemoveAll(h => h.Name.StartsWith("Grip-", StringComparison.OrdinalIgnoreCase));
+        s.AcceptAfterResponding = true;
+        s.State = SessionState.Responding;
+        s.PendingResponseBody.Enqueue(s.InstructBody.ToArray());
+        s.InstructBody.SetLength(0);
         s.PendingResponseBody.Enqueue(body);
         FlushResponse(s);
     }
@@ -765,6 +803,20 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         }
         if (s.PendingResponseBody.Count == 0 && s.TargetFinished && !s.ResponseComplete)
         {
+            if (s.AcceptAfterResponding)
+            {
+                // The initial response is out: now the handler takes the stream over.
+                DetachOutbound(s);
+                if (s.RequestFinished)
+                {
+                    StartHandoff(s);
+                }
+                else
+                {
+                    s.State = SessionState.WaitingForRequestEnd;
+                }
+                return;
+            }
             SendResponsePacket(s, new ZhttpPacket());
         }
     }
@@ -776,7 +828,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             packet.Body = s.PendingResponseBody.Take(Math.Min(s.OutCredits, MaxPacketBody));
             s.OutCredits -= packet.Body.Length;
         }
-        packet.More = !(s.TargetFinished && s.PendingResponseBody.Count == 0);
+        packet.More = s.AcceptAfterResponding || !(s.TargetFinished && s.PendingResponseBody.Count == 0);
     }
 
     private void SendResponsePacket(ProxySession s, ZhttpPacket packet)
@@ -843,6 +895,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
     private void StartAccept(ProxySession s)
     {
         s.State = SessionState.Accepting;
+        s.AcceptAfterResponding = false;
         var args = AcceptArgs.Build(s, _options);
         var client = _accept!;
         var timeout = _options.AcceptTimeout;
@@ -884,6 +937,13 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             }
         }
         Resume(s);
+        if (s.ResponseHeaderSent)
+        {
+            // The initial response already went out: only a debug note, or an unclean end.
+            LogAcceptFailed(_logger, s.Id, response.Condition ?? "no acceptance");
+            Reject(s, 500, "Internal Server Error", "Accept service unavailable.", "Accept service unavailable");
+            return;
+        }
         if (!response.Success && response.Condition == "bad-format" && response.Value is byte[] or string)
         {
             var msg = response.Value is byte[] b ? Encoding.UTF8.GetString(b) : (string)response.Value!;

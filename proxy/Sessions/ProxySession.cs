@@ -122,6 +122,16 @@ internal sealed class ProxySession
     public long ResponseBodySize { get; set; }
 
     public bool ResponseComplete { get; set; }
+
+    /// <summary>A stream hold whose initial response the proxy sends before handing over.</summary>
+    public bool AcceptAfterResponding { get; set; }
+
+    /// <summary>The backend's response as received (with its Grip-* headers), for the accept call.</summary>
+    public int AcceptResponseCode { get; set; } = -1;
+
+    public string AcceptResponseReason { get; set; } = string.Empty;
+
+    public List<HttpHeader>? AcceptResponseHeaders { get; set; }
 }
 
 /// <summary>Where a session is in its life.</summary>

@@ -325,4 +325,77 @@ public sealed class ProxyEngineTests
         var (first, body) = await h.ReadResponseAsync(id);
         Assert.That((first.Code, Header(first, "Grip-Hold"), body), Is.EqualTo((200, "response", "raw")));
     }
+
+    [Test]
+    public async Task Large_stream_hold_initial_response_is_sent_by_the_proxy_then_handed_off()
+    {
+        await using var h = await ProxyHarness.StartAsync(["* 127.0.0.1:8081"]);
+        var id = h.Send(new ZhttpPacket { Method = "GET", Uri = "http://example.com/feed", Credits = 1_000_000 });
+        var req = await h.ExpectOutboundAsync(p => p.Method is not null);
+        h.ReplyToProxy(req.Id!, new ZhttpPacket
+        {
+            Code = 200,
+            Reason = "OK",
+            Headers = [new("Grip-Hold", "stream"), new("Grip-Channel", "feed"), new("Grip-Status", "201 Made"), new("Content-Length", "150000"), new("Content-Type", "text/plain")],
+            Body = new byte[60_000],
+            More = true,
+        }, 0);
+        h.ReplyToProxy(req.Id!, new ZhttpPacket { Body = new byte[90_000] }, 1);
+
+        var first = await h.ExpectFromProxyAsync(id);
+        Assert.Multiple(() =>
+        {
+            Assert.That((first.Code, first.Reason), Is.EqualTo((201, "Made")));
+            Assert.That(first.Headers!.Select(x => x.Name), Is.EqualTo(new[] { "Content-Type" }));
+            Assert.That(first.More, Is.True);
+        });
+        var total = first.Body.Length;
+        ZhttpPacket p;
+        while (true)
+        {
+            p = await h.ExpectFromProxyAsync(id);
+            if (p.Type != ZhttpPacketType.Data)
+            {
+                break;
+            }
+            Assert.That(p.More, Is.True, "the stream stays open for the handler");
+            total += p.Body.Length;
+        }
+        Assert.That((total, p.Type), Is.EqualTo((150_000, ZhttpPacketType.HandoffStart)));
+
+        h.SendMore(id, 1, new ZhttpPacket { Type = ZhttpPacketType.HandoffProceed });
+        var call = await h.ExpectAcceptCallAsync();
+        var args = call.Request.Args!;
+        var request = (Dictionary<string, object?>)args.GetList("requests")![0]!;
+        var response = args.GetDictionary("response")!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(args.GetBoolean("response-sent"), Is.True);
+            Assert.That(request.GetInteger("response-code"), Is.EqualTo(201));
+            Assert.That(response.GetInteger("code"), Is.EqualTo(200));
+            Assert.That(response.GetList("headers")!.Cast<List<object?>>().Select(l => TnetStringValues.AsString(l[0])), Does.Contain("Grip-Hold"));
+        });
+        call.Ok(new Dictionary<string, object?> { ["accepted"] = true });
+        await Eventually.TrueAsync(() => h.Engine.SessionCount == 0, "session handed over");
+    }
+
+    [Test]
+    public async Task Grip_response_to_a_request_body_over_100000_bytes_is_a_400()
+    {
+        await using var h = await ProxyHarness.StartAsync(["* 127.0.0.1:8081"]);
+        var id = h.Send(new ZhttpPacket { Method = "POST", Uri = "http://example.com/", More = true });
+        var req = await h.ExpectOutboundAsync(p => p.Method is not null);
+        h.ReplyToProxy(req.Id!, new ZhttpPacket { Type = ZhttpPacketType.Credit, Credits = 200_000 }, 0);
+        h.SendMore(id, 1, new ZhttpPacket { Body = new byte[60_000], More = true });
+        h.SendMore(id, 2, new ZhttpPacket { Body = new byte[60_000] });
+        var total = 0;
+        while (total < 120_000)
+        {
+            var part = await h.ExpectOutboundAsync(p => p.Id == req.Id && p.Type == ZhttpPacketType.Data);
+            total += part.Body.Length;
+        }
+        h.ReplyToProxy(req.Id!, new ZhttpPacket { Code = 200, Reason = "OK", Headers = [new("Grip-Hold", "response")] }, 1);
+        var (first, body) = await h.ReadResponseAsync(id);
+        Assert.That((first.Code, body), Is.EqualTo((400, "Request too large to accept GRIP instruct.\n")));
+    }
 }
