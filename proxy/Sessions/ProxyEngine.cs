@@ -143,13 +143,16 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs the keep-alive/expiry sweep now (tests drive time by hand).</summary>
+    internal void TickNow() => _events.Writer.TryWrite(Tick.Instance);
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         _events.Writer.TryComplete();
         try
         {
-            await Task.WhenAll(_tasks).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await Task.WhenAll(_tasks.ToArray()).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or TimeoutException)
         {
