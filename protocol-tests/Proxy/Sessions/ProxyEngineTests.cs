@@ -398,4 +398,37 @@ public sealed class ProxyEngineTests
         var (first, body) = await h.ReadResponseAsync(id);
         Assert.That((first.Code, body), Is.EqualTo((400, "Request too large to accept GRIP instruct.\n")));
     }
+
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task Target_failure_after_the_response_started_ends_uncleanly_or_appends_a_debug_note(bool debug)
+    {
+        await using var h = await ProxyHarness.StartAsync([debug ? "*,debug 127.0.0.1:8081" : "* 127.0.0.1:8081"]);
+        var id = h.Send(new ZhttpPacket { Method = "GET", Uri = "http://example.com/" });
+        var req = await h.ExpectOutboundAsync(p => p.Method is not null);
+        h.ReplyToProxy(req.Id!, new ZhttpPacket { Code = 200, Reason = "OK", Body = "part"u8.ToArray(), More = true }, 0);
+        var first = await h.ExpectFromProxyAsync(id);
+        Assert.That((first.Code, first.More), Is.EqualTo((200, true)));
+        h.ReplyToProxy(req.Id!, new ZhttpPacket { Type = ZhttpPacketType.Error, Condition = "connection-timeout" }, 1);
+        var next = await h.ExpectFromProxyAsync(id);
+        if (debug)
+        {
+            Assert.That((next.Type, Text(next.Body), next.More), Is.EqualTo((ZhttpPacketType.Data, "\n\nError while proxying to origin.\n", false)));
+        }
+        else
+        {
+            Assert.That(next.Type, Is.EqualTo(ZhttpPacketType.Cancel));
+        }
+    }
+
+    [TestCase(false, "Error while proxying to origin.\n")]
+    [TestCase(true, "Failed to parse accept instructions: bad hold mode\n")]
+    public async Task Bad_format_accept_failure_is_a_502(bool debug, string expected)
+    {
+        var (h, id, call) = await HandOffAsync(debug ? "*,debug test" : "* test", "/response");
+        await using var _h = h;
+        call.Fail("bad-format", "Failed to parse accept instructions: bad hold mode"u8.ToArray());
+        var (first, body) = await h.ReadResponseAsync(id);
+        Assert.That((first.Code, body), Is.EqualTo((502, expected)));
+    }
 }
