@@ -40,6 +40,8 @@ public static class ProxyConfigReader
             OrigHeadersNeedMark = config.GetList(Section, "orig_headers_need_mark"),
             AcceptPushpinRoute = config.GetBool(Section, "accept_pushpin_route", false),
             CdnLoop = config.GetString(Section, "cdn_loop"),
+            LogFrom = config.GetBool(Section, "log_from", false),
+            LogUserAgent = config.GetBool(Section, "log_user_agent", false),
             AcceptTimeout = TimeSpan.FromMilliseconds(Math.Max(acceptTimeoutMs, 1)),
         };
     }

@@ -58,6 +58,12 @@ public sealed record ProxyOptions
 
     public string CdnLoop { get; init; } = string.Empty;
 
+    /// <summary>Add <c>from=</c> (the logical client address) to request log lines (<c>log_from</c>).</summary>
+    public bool LogFrom { get; init; }
+
+    /// <summary>Add <c>ua=</c> to request log lines (<c>log_user_agent</c>).</summary>
+    public bool LogUserAgent { get; init; }
+
     /// <summary>How long to wait for the handler's answer to <c>accept</c> before answering 500.</summary>
     public TimeSpan AcceptTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

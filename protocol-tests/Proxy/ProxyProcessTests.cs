@@ -75,6 +75,7 @@ public sealed class ProxyProcessTests
                 return false;
             }
         }, "test route answer");
+        await proxy.WaitForLineAsync("GET http://example.com/ -> test code=200 37");
 
         proxy.Signal(15);
         Assert.That(await proxy.WaitForExitAsync(TimeSpan.FromSeconds(15)), Is.EqualTo(0));

@@ -1059,7 +1059,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         {
             sb.Append(" -> ").Append(s.Target);
         }
-        if (s.LogicalPeerAddress is not null)
+        if (_options.LogFrom && s.LogicalPeerAddress is not null)
         {
             sb.Append(" from=").Append(s.LogicalPeerAddress);
         }
@@ -1074,6 +1074,10 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         else
         {
             sb.Append(' ').Append(status);
+        }
+        if (_options.LogUserAgent && s.OrigHeaders.FirstOrDefault(h => h.Is("User-Agent")).Value is { } ua)
+        {
+            sb.Append(" ua=").Append(ua);
         }
         LogRequestLine(_logger, sb.ToString());
     }
