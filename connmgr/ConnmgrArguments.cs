@@ -1,0 +1,145 @@
+using System.Globalization;
+using Pushpin.Common.Hosting;
+using Pushpin.Connmgr.Transport;
+
+namespace Pushpin.Connmgr;
+
+/// <summary>
+/// connmgr's own flags, as upstream's connmgr (condure) spells them. The shared ones
+/// (<c>--loglevel</c>/<c>--log-level</c>, <c>--logfile</c>, <c>--help</c>...) are
+/// <see cref="DaemonArguments"/>'s.
+/// </summary>
+internal sealed class ConnmgrArguments
+{
+    /// <summary>Flags that take a value (so <c>--listen ADDR</c> works as well as <c>--listen=ADDR</c>).</summary>
+    public static readonly string[] ValueOptions =
+    [
+        "listen", "zclient-stream", "zserver-stream", "buffer-size", "stream-maxconn", "id",
+        "header-timeout", "idle-timeout", "tls-identities-dir",
+    ];
+
+    /// <summary>Every connmgr flag; anything else is a usage error.</summary>
+    public static readonly string[] KnownOptions = [.. ValueOptions, "deny-out-internal", "compression"];
+
+    public const string Usage = """
+          --listen=ADDR:PORT,stream   Accept HTTP clients here (repeatable; IPv6 as [::1]:PORT).
+          --zclient-stream=SPEC       zhttp requester base tcp://HOST:N (PUSH N, ROUTER N+1, SUB N+2).
+          --zserver-stream=SPEC       zhttp responder base for client mode (PULL N, ROUTER N+1, PUB N+2).
+          --buffer-size=N             Request head limit and response credits (default 8192).
+          --stream-maxconn=N          Maximum client connections (default 10000).
+          --id=ID                     Instance id: zhttp 'from' and ROUTER identity (default connmgr).
+          --deny-out-internal         Client mode: refuse private and loopback destinations.
+          --header-timeout=SECONDS    Time allowed to send a request head (default 30).
+          --idle-timeout=SECONDS      Close keep-alive connections idle this long (default 60).
+          --compression               Accepted for the runner's sake; ignored.
+
+        """;
+
+    public List<ListenSpec> Listen { get; } = [];
+
+    public string? ZclientStream { get; private set; }
+
+    public string? ZserverStream { get; private set; }
+
+    public int BufferSize { get; private set; } = 8192;
+
+    public int StreamMaxConnections { get; private set; } = 10000;
+
+    public string Id { get; private set; } = "connmgr";
+
+    public bool DenyOutInternal { get; private set; }
+
+    /// <summary>Seconds a request head may take once it started (ours; upstream has no flag).</summary>
+    public double HeaderTimeoutSeconds { get; private set; } = 30;
+
+    /// <summary>Seconds a keep-alive connection may wait for its next request.</summary>
+    public double IdleTimeoutSeconds { get; private set; } = 60;
+
+    /// <summary>
+    /// Reads connmgr's flags out of the parsed command line; throws <see cref="FormatException"/>
+    /// with a one-line reason for an unknown flag, a stray argument, a bad value or nothing to do.
+    /// </summary>
+    public static ConnmgrArguments From(DaemonArguments arguments)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        if (arguments.Positionals.Count > 0)
+        {
+            throw new FormatException($"unexpected argument '{arguments.Positionals[0]}'");
+        }
+        var result = new ConnmgrArguments();
+        foreach (var (name, values) in arguments.Options)
+        {
+            foreach (var value in values)
+            {
+                result.Apply(name, value);
+            }
+        }
+        if (result.Listen.Count > 0 && result.ZclientStream is null)
+        {
+            throw new FormatException("--listen needs --zclient-stream");
+        }
+        if (result.Listen.Count == 0 && result.ZserverStream is null)
+        {
+            throw new FormatException("nothing to do (give --listen and --zclient-stream, and/or --zserver-stream)");
+        }
+        return result;
+    }
+
+    private void Apply(string name, string value)
+    {
+        switch (name)
+        {
+            case "deny-out-internal":
+                DenyOutInternal = true;
+                break;
+            case "compression":
+            case "tls-identities-dir":
+                // The runner passes these; neither compression nor TLS listeners exist yet.
+                break;
+            case "listen":
+                Listen.Add(ListenSpec.Parse(value));
+                break;
+            case "zclient-stream":
+                ZclientStream = value;
+                break;
+            case "zserver-stream":
+                ZserverStream = value;
+                break;
+            case "buffer-size":
+                BufferSize = PositiveInt(name, value, 256);
+                break;
+            case "stream-maxconn":
+                StreamMaxConnections = PositiveInt(name, value, 1);
+                break;
+            case "id":
+                if (value.Length == 0 || value.Contains(' ', StringComparison.Ordinal))
+                {
+                    throw new FormatException("--id must be non-empty and contain no spaces");
+                }
+                Id = value;
+                break;
+            case "header-timeout":
+                HeaderTimeoutSeconds = PositiveSeconds(name, value);
+                break;
+            case "idle-timeout":
+                IdleTimeoutSeconds = PositiveSeconds(name, value);
+                break;
+            default:
+                throw new FormatException($"unknown option --{name} (see --help)");
+        }
+    }
+
+    private static double PositiveSeconds(string name, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && double.IsFinite(seconds)
+            ? seconds
+            : throw new FormatException($"--{name} must be a positive number of seconds, got '{value}'");
+
+    private static int PositiveInt(string name, string value, int min)
+    {
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < min)
+        {
+            throw new FormatException($"--{name} must be an integer >= {min}, got '{value}'");
+        }
+        return n;
+    }
+}

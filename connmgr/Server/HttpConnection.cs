@@ -1,0 +1,307 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Pushpin.Common.Zhttp;
+using Pushpin.Connmgr.Http;
+using Pushpin.Connmgr.Transport;
+
+namespace Pushpin.Connmgr.Server;
+
+/// <summary>
+/// One client connection: reads request heads, runs one zhttp session per request, writes the
+/// responses in order (pipelined requests wait in the input pipe until their turn).
+/// </summary>
+internal sealed partial class HttpConnection : IAsyncDisposable
+{
+    private readonly HttpServer _server;
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly SocketPipe _receive;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly IPEndPoint _remote;
+    private readonly IPEndPoint _local;
+    private readonly ChunkedDecoder _chunked = new();
+    private readonly CancellationTokenSource _abort = new();
+    private readonly ILogger _logger;
+    private Task? _receiveTask;
+    private int _requestNumber;
+
+    // Read by the sweep: when the current head started arriving (0 = not reading a head, or nothing yet).
+    private long _headStarted;
+    private volatile bool _readingHead;
+    private volatile bool _headTimedOut;
+
+    // Read by the sweep: when the connection started waiting for its next request (open or last response).
+    private long _idleSince;
+    private volatile bool _idleTimedOut;
+
+    // An error response RespondAsync decided on, written by HandleRequestAsync once input is quiet.
+    private (int Status, string Reason)? _pendingError;
+
+    // Set by the input pump once the request body was fully read.
+    private volatile bool _bodyDone;
+
+    public HttpConnection(HttpServer server, long id, Socket socket)
+    {
+        _server = server;
+        Id = id;
+        _socket = socket;
+        _logger = server.Logger;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        _receive = new SocketPipe(socket, Math.Max(server.Options.BufferSize * 4L, 65536));
+        _input = _receive.Reader;
+        _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
+        _remote = Normalize((IPEndPoint)socket.RemoteEndPoint!);
+        _local = Normalize((IPEndPoint)socket.LocalEndPoint!);
+    }
+
+    public long Id { get; }
+
+    private int BufferSize => _server.Options.BufferSize;
+
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        _receiveTask = Task.Run(_receive.RunAsync, CancellationToken.None);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _abort.Token);
+        var ct = linked.Token;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var head = await ReadHeadAsync(ct).ConfigureAwait(false);
+                if (head is null)
+                {
+                    return;
+                }
+                if (!await HandleRequestAsync(head, ct).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutdown or abort.
+        }
+        catch (IOException ex)
+        {
+            LogIoError(_logger, Id, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Called by the sweep: fail a request head that is arriving too slowly, close a connection
+    /// that has waited too long for its next request.
+    /// </summary>
+    public void CheckTimeouts(long now, long headTimeout, long idleTimeout)
+    {
+        if (!_readingHead)
+        {
+            return;
+        }
+        var started = Volatile.Read(ref _headStarted);
+        if (started != 0)
+        {
+            if (now - started > headTimeout && !_headTimedOut)
+            {
+                _headTimedOut = true;
+                WakeReader();
+            }
+        }
+        else if (now - Volatile.Read(ref _idleSince) > idleTimeout && !_idleTimedOut)
+        {
+            _idleTimedOut = true;
+            WakeReader();
+        }
+    }
+
+    public void Abort()
+    {
+        try
+        {
+            _abort.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already finished.
+        }
+        WakeReader();
+    }
+
+    /// <summary>Wakes a pending input read; harmless if the connection is already torn down (the sweep races with it).</summary>
+    private void WakeReader()
+    {
+        try
+        {
+            _input.CancelPendingRead();
+        }
+        catch (InvalidOperationException)
+        {
+            // Reader completed.
+        }
+    }
+
+    private async Task<HttpRequestHead?> ReadHeadAsync(CancellationToken ct)
+    {
+        Volatile.Write(ref _headStarted, 0);
+        Volatile.Write(ref _idleSince, Environment.TickCount64);
+        _idleTimedOut = false;
+        _readingHead = true;
+        try
+        {
+            while (true)
+            {
+                var result = await _input.ReadAsync(ct).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                if (_headTimedOut)
+                {
+                    _input.AdvanceTo(buffer.End);
+                    await RejectAsync(RequestRejection.HeaderTimeout).ConfigureAwait(false);
+                    return null;
+                }
+                if (result.IsCanceled)
+                {
+                    if (_idleTimedOut && buffer.IsEmpty)
+                    {
+                        LogIdle(_logger, Id, _remote);
+                        _input.AdvanceTo(buffer.End);
+                        return null;
+                    }
+                    // A leftover wake-up from the previous request's input pump, or bytes that
+                    // arrived as the sweep declared the connection idle.
+                    _idleTimedOut = false;
+                    _input.AdvanceTo(buffer.Start);
+                    continue;
+                }
+                if (!buffer.IsEmpty && Volatile.Read(ref _headStarted) == 0)
+                {
+                    Volatile.Write(ref _headStarted, Environment.TickCount64);
+                }
+                var status = HttpRequestParser.TryParse(buffer, BufferSize, out var head, out var consumed, out var examined, out var rejection);
+                switch (status)
+                {
+                    case ParseStatus.Complete:
+                        _input.AdvanceTo(consumed);
+                        return head;
+                    case ParseStatus.Rejected:
+                        _input.AdvanceTo(buffer.End);
+                        await RejectAsync(rejection).ConfigureAwait(false);
+                        return null;
+                }
+                if (result.IsCompleted)
+                {
+                    if (!buffer.IsEmpty)
+                    {
+                        LogIncompleteHead(_logger, Id, _remote);
+                    }
+                    _input.AdvanceTo(buffer.End);
+                    return null;
+                }
+                _input.AdvanceTo(consumed, examined);
+            }
+        }
+        finally
+        {
+            _readingHead = false;
+        }
+    }
+
+    private async Task RejectAsync(RequestRejection rejection)
+    {
+        var status = RequestRejections.StatusCode(rejection);
+        var reason = RequestRejections.Describe(rejection);
+        LogRejected(_logger, Id, _remote, status, reason);
+        await WriteErrorAndCloseAsync(status, reason).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes a short error response, then closes gently so the client gets to read it.</summary>
+    private async Task WriteErrorAndCloseAsync(int status, string body, int minorVersion = 1)
+    {
+        try
+        {
+            HttpResponseWriter.WriteSimpleResponse(_output, minorVersion, status, body);
+            await _output.FlushAsync().ConfigureAwait(false);
+            _socket.Shutdown(SocketShutdown.Send);
+            await DrainAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            // The client is gone already.
+        }
+    }
+
+    /// <summary>
+    /// Reads and drops what the client still sends (bounded in time and size): closing a socket
+    /// with unread input sends a reset, which can destroy the response before the client reads it.
+    /// </summary>
+    private async Task DrainAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        long drained = 0;
+        try
+        {
+            while (drained < 1 << 20)
+            {
+                var result = await _input.ReadAsync(timeout.Token).ConfigureAwait(false);
+                drained += result.Buffer.Length;
+                _input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || (result.IsCanceled && _abort.IsCancellationRequested))
+                {
+                    break;
+                }
+                // Otherwise a cancel is a leftover wake-up meant for the stopped input pump.
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Enough waiting.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _input.CompleteAsync().ConfigureAwait(false);
+        try
+        {
+            await _output.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            // Unflushed bytes to a dead client.
+        }
+        try
+        {
+            // FIN rather than a reset: the client reads the whole response before it sees the close.
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already closed by the client.
+        }
+        _socket.Dispose();
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        if (_receiveTask is not null)
+        {
+            await _receiveTask.ConfigureAwait(false);
+        }
+        _abort.Dispose();
+    }
+
+    private static IPEndPoint Normalize(IPEndPoint endPoint) =>
+        endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "conn {ConnectionId} {Remote}: rejected request with {Status}: {Reason}")]
+    private static partial void LogRejected(ILogger logger, long connectionId, IPEndPoint remote, int status, string reason);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "conn {ConnectionId} {Remote}: closed in the middle of a request head")]
+    private static partial void LogIncompleteHead(ILogger logger, long connectionId, IPEndPoint remote);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Debug, Message = "conn {ConnectionId} {Remote}: idle, closing")]
+    private static partial void LogIdle(ILogger logger, long connectionId, IPEndPoint remote);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Debug, Message = "conn {ConnectionId}: I/O error: {Reason}")]
+    private static partial void LogIoError(ILogger logger, long connectionId, string reason);
+}

@@ -1,0 +1,367 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Pushpin.Common.Zhttp;
+
+namespace Pushpin.Connmgr.Server;
+
+/// <summary>
+/// Server mode: accepts HTTP clients and turns each request into a zhttp session toward the
+/// proxy (or any responder) through the requester sockets.
+/// </summary>
+internal sealed partial class HttpServer : IAsyncDisposable
+{
+    private readonly ServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly ZhttpRequester _requester;
+    private readonly List<Socket> _listeners = [];
+    private readonly ConcurrentDictionary<string, ServerSession> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, HttpConnection> _connections = new();
+    private readonly ConcurrentDictionary<long, Task> _connectionTasks = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _loops = [];
+    private long _nextConnectionId;
+    private int _connectionCount;
+
+    public HttpServer(ServerOptions options, ILogger logger)
+    {
+        _options = options;
+        _logger = logger;
+        // A burst of new requests must queue for the proxy, not fail: the transport refuses (503)
+        // when the PUSH cannot take a packet at once, so give it room (upstream's 128 was measured
+        // against a sender that waits instead). With no responder connected at all it still fails fast.
+        _requester = new ZhttpRequester(options.InstanceId, ZhttpEndpoints.FromBase(options.ZhttpBase, bind: true), logger, initialHighWatermark: 10000);
+        try
+        {
+            foreach (var spec in options.Listen)
+            {
+                var socket = new Socket(spec.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                try
+                {
+                    if (spec.EndPoint.AddressFamily == AddressFamily.InterNetworkV6)
+                    {
+                        socket.DualMode = spec.EndPoint.Address.Equals(IPAddress.IPv6Any);
+                    }
+                    socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                    socket.Bind(spec.EndPoint);
+                    socket.Listen(512);
+                }
+                catch (SocketException ex)
+                {
+                    socket.Dispose();
+                    throw new InvalidOperationException($"cannot listen on {spec.EndPoint}: {ex.Message}", ex);
+                }
+                _listeners.Add(socket);
+            }
+        }
+        catch
+        {
+            foreach (var l in _listeners)
+            {
+                l.Dispose();
+            }
+            _requester.Dispose();
+            throw;
+        }
+    }
+
+    internal ServerOptions Options => _options;
+
+    internal ILogger Logger => _logger;
+
+    /// <summary>The bound addresses (useful when a port was 0).</summary>
+    public IReadOnlyList<IPEndPoint> LocalEndPoints => _listeners.Select(l => (IPEndPoint)l.LocalEndPoint!).ToList();
+
+    public int ConnectionCount => Volatile.Read(ref _connectionCount);
+
+    public void Start()
+    {
+        _requester.Start();
+        _loops.Add(Task.Run(DispatchAsync));
+        _loops.Add(Task.Run(SweepAsync));
+        foreach (var listener in _listeners)
+        {
+            _loops.Add(Task.Run(() => AcceptAsync(listener)));
+            LogListening(_logger, (IPEndPoint)listener.LocalEndPoint!);
+        }
+    }
+
+    /// <summary>Creates and registers a session for a new request.</summary>
+    internal ServerSession OpenSession(long connectionId, int requestNumber)
+    {
+        var id = $"0-{connectionId}-{requestNumber:x}";
+        var session = new ServerSession(id, _options.InstanceId, _requester, Environment.TickCount64);
+        _sessions[id] = session;
+        return session;
+    }
+
+    internal void CloseSession(ServerSession session) => _sessions.TryRemove(session.Id, out _);
+
+    private async Task AcceptAsync(Socket listener)
+    {
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync(token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            catch (ObjectDisposedException)
+            {
+                break;
+            }
+            catch (SocketException ex)
+            {
+                LogAcceptFailed(_logger, ex.Message);
+                continue;
+            }
+            client.NoDelay = true;
+            var id = Interlocked.Increment(ref _nextConnectionId);
+            if (Interlocked.Increment(ref _connectionCount) > _options.MaxConnections)
+            {
+                Interlocked.Decrement(ref _connectionCount);
+                _ = RefuseAsync(client);
+                continue;
+            }
+            var connection = new HttpConnection(this, id, client);
+            _connections[id] = connection;
+            var task = RunConnectionAsync(connection);
+            _connectionTasks[id] = task;
+            if (task.IsCompleted)
+            {
+                // Finished before it was registered: its own clean-up already ran.
+                _connectionTasks.TryRemove(id, out _);
+            }
+        }
+    }
+
+    private async Task RunConnectionAsync(HttpConnection connection)
+    {
+        try
+        {
+            await connection.RunAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A bug in one connection must not take the process down.
+            LogConnectionFailed(_logger, connection.Id, ex);
+        }
+        finally
+        {
+            _connections.TryRemove(connection.Id, out _);
+            Interlocked.Decrement(ref _connectionCount);
+            try
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                LogConnectionFailed(_logger, connection.Id, ex);
+            }
+            _connectionTasks.TryRemove(connection.Id, out _);
+        }
+    }
+
+    private async Task RefuseAsync(Socket client)
+    {
+        LogOverLimit(_logger, _options.MaxConnections);
+        try
+        {
+            var writer = new System.Buffers.ArrayBufferWriter<byte>(256);
+            Http.HttpResponseWriter.WriteSimpleResponse(writer, 1, 503, "too many connections");
+            await client.SendAsync(writer.WrittenMemory, SocketFlags.None).ConfigureAwait(false);
+            client.Shutdown(SocketShutdown.Send);
+        }
+        catch (SocketException)
+        {
+            // The client left first; nothing to tell it.
+        }
+        finally
+        {
+            client.Dispose();
+        }
+    }
+
+    /// <summary>Routes every received packet to its session's inbox.</summary>
+    private async Task DispatchAsync()
+    {
+        var reader = _requester.Incoming;
+        try
+        {
+            while (await reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var packet))
+                {
+                    Route(packet);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
+    }
+
+    private void Route(ZhttpPacket packet)
+    {
+        var now = Environment.TickCount64;
+        if (packet.Ids is { } ids)
+        {
+            foreach (var entry in ids)
+            {
+                if (_sessions.TryGetValue(entry.Id, out var s))
+                {
+                    s.LastReceived = now;
+                    s.Inbox.Writer.TryWrite(new ZhttpPacket { From = packet.From, Id = entry.Id, Seq = entry.Seq, Type = packet.Type, Multi = packet.Multi });
+                }
+            }
+            return;
+        }
+        if (packet.Id is null || !_sessions.TryGetValue(packet.Id, out var session))
+        {
+            LogUnknownSession(_logger, packet.Id, packet.Type);
+            return;
+        }
+        session.LastReceived = now;
+        session.Inbox.Writer.TryWrite(packet);
+    }
+
+    /// <summary>The one coarse timer: keep-alives, session expiry, slow request heads, idle connections.</summary>
+    private async Task SweepAsync()
+    {
+        using var timer = new PeriodicTimer(_options.SweepInterval);
+        var keepAlive = (long)_options.KeepAliveInterval.TotalMilliseconds;
+        var expiry = (long)_options.SessionTimeout.TotalMilliseconds;
+        var headTimeout = (long)_options.HeaderTimeout.TotalMilliseconds;
+        var idleTimeout = (long)_options.IdleTimeout.TotalMilliseconds;
+        var batches = new Dictionary<string, KeepAliveBatch>(StringComparer.Ordinal);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                var now = Environment.TickCount64;
+                foreach (var (_, session) in _sessions)
+                {
+                    if (now - session.LastReceived > expiry)
+                    {
+                        session.LastReceived = long.MaxValue / 2;
+                        session.Inbox.Writer.TryWrite(ServerSession.Expired);
+                        continue;
+                    }
+                    if (!session.TryGetIdle(now, out var target, out var idle) || idle < keepAlive / 2)
+                    {
+                        continue;
+                    }
+                    if (!session.PeerMulti)
+                    {
+                        session.KeepAliveIfDue(now, keepAlive);
+                        continue;
+                    }
+                    if (!batches.TryGetValue(target, out var batch))
+                    {
+                        batch = new KeepAliveBatch();
+                        batches[target] = batch;
+                    }
+                    batch.Sessions.Add(session);
+                    batch.AnyDue |= idle >= keepAlive;
+                }
+                SendKeepAliveBatches(batches, now);
+                foreach (var (_, connection) in _connections)
+                {
+                    connection.CheckTimeouts(now, headTimeout, idleTimeout);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
+    }
+
+    /// <summary>
+    /// Sends keep-alives per responder, batched. Sessions at least half-way to their keep-alive
+    /// ride along with one that is due, so sessions of one responder fall into step and share
+    /// packets instead of each getting its own.
+    /// </summary>
+    private void SendKeepAliveBatches(Dictionary<string, KeepAliveBatch> batches, long now)
+    {
+        const int maxIds = 128;
+        foreach (var (target, batch) in batches)
+        {
+            if (batch.AnyDue)
+            {
+                for (var i = 0; i < batch.Sessions.Count; i += maxIds)
+                {
+                    var part = batch.Sessions.GetRange(i, Math.Min(maxIds, batch.Sessions.Count - i));
+                    if (part.Count == 1)
+                    {
+                        // One session: the scalar id form, as upstream encoders do.
+                        part[0].KeepAliveIfDue(now, 0);
+                    }
+                    else
+                    {
+                        ServerSession.SendBatchedKeepAlive(_requester, _options.InstanceId, target, part, now);
+                    }
+                }
+            }
+        }
+        batches.Clear();
+    }
+
+    private sealed class KeepAliveBatch
+    {
+        public List<ServerSession> Sessions { get; } = [];
+
+        public bool AnyDue { get; set; }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        foreach (var l in _listeners)
+        {
+            l.Dispose();
+        }
+        foreach (var (_, c) in _connections)
+        {
+            c.Abort();
+        }
+        try
+        {
+            // Connections send their cancels through the requester: let them finish before it goes.
+            await Task.WhenAll(_loops.Concat(_connectionTasks.Values)).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Leave the rest to process exit.
+        }
+        // Tell responders the sessions are gone before the sockets close.
+        foreach (var (_, s) in _sessions)
+        {
+            s.End(cancel: true, Environment.TickCount64);
+        }
+        _requester.Dispose();
+        _stopping.Dispose();
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "listening on {EndPoint}")]
+    private static partial void LogListening(ILogger logger, IPEndPoint endPoint);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "accept failed: {Reason}")]
+    private static partial void LogAcceptFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "connection limit {Limit} reached, refused a client with 503")]
+    private static partial void LogOverLimit(ILogger logger, int limit);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "connection {ConnectionId} failed")]
+    private static partial void LogConnectionFailed(ILogger logger, long connectionId, Exception exception);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Debug, Message = "zhttp: dropped {Type} packet for unknown session {SessionId}")]
+    private static partial void LogUnknownSession(ILogger logger, string? sessionId, ZhttpPacketType type);
+}

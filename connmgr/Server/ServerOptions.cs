@@ -1,0 +1,33 @@
+using Pushpin.Connmgr.Transport;
+
+namespace Pushpin.Connmgr.Server;
+
+/// <summary>Settings of the HTTP server side (from the command line).</summary>
+internal sealed record ServerOptions
+{
+    public required IReadOnlyList<ListenSpec> Listen { get; init; }
+
+    /// <summary>Base of the zhttp requester sockets (PUSH N, ROUTER N+1, SUB N+2).</summary>
+    public required string ZhttpBase { get; init; }
+
+    public string InstanceId { get; init; } = "connmgr";
+
+    /// <summary>Request head limit, response credits granted, and body chunk size.</summary>
+    public int BufferSize { get; init; } = 8192;
+
+    public int MaxConnections { get; init; } = 10000;
+
+    /// <summary>A request head that started arriving must be complete within this time (408).</summary>
+    public TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A keep-alive connection with no request arriving for this long is closed.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A session that receives nothing for this long is over (internals.md §3.8).</summary>
+    public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>Granularity of every timeout: one sweep over all connections per tick.</summary>
+    public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,275 @@
+using System.Threading.Channels;
+using Pushpin.Common.Zhttp;
+
+namespace Pushpin.Connmgr.Server;
+
+/// <summary>
+/// The zhttp side of one HTTP request: ids, sequence numbers, credits and the responder's address.
+/// </summary>
+/// <remarks>
+/// Two tasks send on a session (the request-body pump and the response loop), so the
+/// sequence number and the enqueue happen under one lock: packets must leave in seq order.
+/// The lock never covers a socket; the requester queues to its poller thread.
+/// </remarks>
+internal sealed class ServerSession
+{
+    /// <summary>Posted to <see cref="Inbox"/> when the client went away.</summary>
+    public static readonly ZhttpPacket ClientGone = new() { Type = ZhttpPacketType.Cancel };
+
+    /// <summary>Posted when nothing arrived for the session timeout.</summary>
+    public static readonly ZhttpPacket Expired = new() { Type = ZhttpPacketType.Error };
+
+    /// <summary>Posted when the request body framing was bad.</summary>
+    public static readonly ZhttpPacket BadBody = new() { Type = ZhttpPacketType.Error };
+
+    private readonly ZhttpRequester _requester;
+    private readonly string _from;
+    private readonly SemaphoreSlim _windowSignal = new(0);
+    private readonly Lock _lock = new();
+    private int _outSeq;
+    private long _sendCredits;
+    private string? _target;
+    private bool _ended;
+
+    public ServerSession(string id, string from, ZhttpRequester requester, long now)
+    {
+        Id = id;
+        _from = from;
+        _requester = requester;
+        LastReceived = now;
+        LastSent = now;
+    }
+
+    public string Id { get; }
+
+    /// <summary>Packets for this session, in arrival order (single reader: the response loop).</summary>
+    public Channel<ZhttpPacket> Inbox { get; } = Channel.CreateUnbounded<ZhttpPacket>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Next expected seq from the responder.</summary>
+    public int InSeq { get; set; }
+
+    /// <summary>Tick (ms) of the last packet received; read by the sweep.</summary>
+    public long LastReceived { get; set; }
+
+    /// <summary>Tick (ms) of the last packet sent; read by the sweep for keep-alives.</summary>
+    public long LastSent { get; private set; }
+
+    public bool HasTarget
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _target is not null;
+            }
+        }
+    }
+
+    /// <summary>Adopts the sender of a received packet as the address for what we send (this is what makes handoff work).</summary>
+    public void SetTarget(string? from)
+    {
+        if (from is null)
+        {
+            return;
+        }
+        lock (_lock)
+        {
+            var wasUnknown = _target is null;
+            _target = from;
+            if (wasUnknown)
+            {
+                _windowSignal.Release();
+            }
+        }
+    }
+
+    public void AddCredits(int credits)
+    {
+        if (credits <= 0)
+        {
+            return;
+        }
+        lock (_lock)
+        {
+            _sendCredits += credits;
+        }
+        _windowSignal.Release();
+    }
+
+    /// <summary>Waits until body bytes may be sent: credits granted and a responder to send them to.</summary>
+    public async ValueTask<long> WaitForWindowAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            lock (_lock)
+            {
+                if (_ended)
+                {
+                    return 0;
+                }
+                if (_sendCredits > 0 && _target is not null)
+                {
+                    return _sendCredits;
+                }
+            }
+            await _windowSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Sends the first packet through the PUSH socket.</summary>
+    public void SendInitial(ZhttpPacket packet, long now)
+    {
+        lock (_lock)
+        {
+            Stamp(packet);
+            _requester.SendInitial(packet);
+            LastSent = now;
+        }
+    }
+
+    /// <summary>Sends a body packet, spending credits. False when the session cannot send now.</summary>
+    public bool SendBody(ZhttpPacket packet, long now)
+    {
+        lock (_lock)
+        {
+            if (_target is null || _ended || packet.Body.Length > _sendCredits)
+            {
+                return false;
+            }
+            _sendCredits -= packet.Body.Length;
+            Stamp(packet);
+            _requester.SendToRouter(_target, packet);
+            LastSent = now;
+            return true;
+        }
+    }
+
+    /// <summary>Sends a control packet to the current responder, if known.</summary>
+    public bool Send(ZhttpPacketType type, long now, int credits = -1)
+    {
+        lock (_lock)
+        {
+            if (_target is null || _ended)
+            {
+                return false;
+            }
+            var packet = new ZhttpPacket { Type = type, Credits = credits };
+            Stamp(packet);
+            _requester.SendToRouter(_target, packet);
+            LastSent = now;
+            return true;
+        }
+    }
+
+    /// <summary>Answers handoff-start: acknowledge to the old responder, then forget it until someone else speaks.</summary>
+    public void ProceedWithHandoff(long now)
+    {
+        lock (_lock)
+        {
+            if (_target is null || _ended)
+            {
+                return;
+            }
+            var packet = new ZhttpPacket { Type = ZhttpPacketType.HandoffProceed };
+            Stamp(packet);
+            _requester.SendToRouter(_target, packet);
+            _target = null;
+            LastSent = now;
+        }
+    }
+
+    /// <summary>Whether the responder announced <c>ext.multi</c> (it accepts batched keep-alives).</summary>
+    public bool PeerMulti { get; set; }
+
+    /// <summary>The responder address and how long ago we last sent, for the sweep's batching.</summary>
+    public bool TryGetIdle(long now, out string target, out long idle)
+    {
+        lock (_lock)
+        {
+            target = _target!;
+            idle = now - LastSent;
+            return _target is not null && !_ended;
+        }
+    }
+
+    /// <summary>
+    /// One keep-alive packet for several sessions of the same responder (internals.md §3.8, at
+    /// most 128 ids). Every session's lock is held from taking its seq until the packet is
+    /// queued, so no later packet of any of them can overtake it.
+    /// </summary>
+    public static void SendBatchedKeepAlive(ZhttpRequester requester, string from, string target, List<ServerSession> sessions, long now)
+    {
+        var ids = new List<ZhttpSessionRef>(sessions.Count);
+        var locked = 0;
+        try
+        {
+            foreach (var s in sessions)
+            {
+                s._lock.Enter();
+                locked++;
+                if (s._target == target && !s._ended)
+                {
+                    ids.Add(new ZhttpSessionRef(s.Id, s._outSeq++));
+                    s.LastSent = now;
+                }
+            }
+            if (ids.Count > 0)
+            {
+                requester.SendToRouter(target, new ZhttpPacket { From = from, Ids = ids, Type = ZhttpPacketType.KeepAlive, Multi = true });
+            }
+        }
+        finally
+        {
+            for (var i = 0; i < locked; i++)
+            {
+                sessions[i]._lock.Exit();
+            }
+        }
+    }
+
+    /// <summary>Sends a keep-alive if the last packet went out longer ago than <paramref name="interval"/>.</summary>
+    public bool KeepAliveIfDue(long now, long interval)
+    {
+        lock (_lock)
+        {
+            if (_target is null || _ended || now - LastSent < interval)
+            {
+                return false;
+            }
+            var packet = new ZhttpPacket { Type = ZhttpPacketType.KeepAlive };
+            Stamp(packet);
+            _requester.SendToRouter(_target, packet);
+            LastSent = now;
+            return true;
+        }
+    }
+
+    /// <summary>Marks the session over; optionally tells the responder (cancel).</summary>
+    public void End(bool cancel, long now)
+    {
+        lock (_lock)
+        {
+            if (_ended)
+            {
+                return;
+            }
+            if (cancel && _target is not null)
+            {
+                var packet = new ZhttpPacket { Type = ZhttpPacketType.Cancel };
+                Stamp(packet);
+                _requester.SendToRouter(_target, packet);
+                LastSent = now;
+            }
+            _ended = true;
+        }
+        _windowSignal.Release();
+    }
+
+    private void Stamp(ZhttpPacket packet)
+    {
+        packet.From = _from;
+        packet.Id = Id;
+        packet.Seq = _outSeq++;
+        packet.Multi = true;
+    }
+}
