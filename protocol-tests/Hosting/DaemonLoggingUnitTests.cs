@@ -1,0 +1,97 @@
+using System.Text.RegularExpressions;
+using NUnit.Framework;
+using Pushpin.Common.Hosting;
+using Serilog.Events;
+
+namespace Pushpin.ProtocolTests.Hosting;
+
+[TestFixture]
+[CancelAfter(5_000)]
+public sealed partial class DaemonLoggingUnitTests
+{
+    [GeneratedRegex(@"^\[(ERR|WARN|INFO|DEBUG|TRACE)\] \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3} ")]
+    private static partial Regex UpstreamPrefix();
+
+    [Test]
+    public void Lines_use_upstreams_format()
+    {
+        using var output = new StringWriter();
+        using (var logger = DaemonLogging.CreateLogger(2, null, json: false, output))
+        {
+            logger.Information("hello {Name}", "world");
+            logger.Warning("careful");
+            logger.Error("broken");
+        }
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(3));
+        Assert.That(lines, Has.All.Match(UpstreamPrefix().ToString()));
+        Assert.That(lines[0], Does.StartWith("[INFO] ").And.EndWith(" hello world"));
+        Assert.That(lines[1], Does.StartWith("[WARN] ").And.EndWith(" careful"));
+        Assert.That(lines[2], Does.StartWith("[ERR] ").And.EndWith(" broken"));
+    }
+
+    [Test]
+    public void Level_filters_on_upstreams_scale()
+    {
+        using var output = new StringWriter();
+        using (var logger = DaemonLogging.CreateLogger(1, null, json: false, output))
+        {
+            logger.Information("hidden");
+            logger.Debug("hidden too");
+            logger.Warning("shown");
+        }
+        Assert.That(output.ToString(), Does.Not.Contain("hidden").And.Contain("shown"));
+    }
+
+    [Test]
+    public void Debug_lines_name_their_category()
+    {
+        using var output = new StringWriter();
+        using (var logger = DaemonLogging.CreateLogger(4, null, json: false, output))
+        {
+            logger.ForContext("SourceContext", "Pushpin.Proxy.Sessions.ProxySession").Debug("detail");
+        }
+        Assert.That(output.ToString(), Does.Match(@"^\[DEBUG\] \S+ \S+ \[ProxySession\] detail\n$"));
+    }
+
+    [Test]
+    public void Json_format_writes_one_object_per_line()
+    {
+        using var output = new StringWriter();
+        using (var logger = DaemonLogging.CreateLogger(2, null, json: true, output))
+        {
+            logger.Information("hello {Name}", "world");
+        }
+        var line = output.ToString().Trim();
+        Assert.That(line, Does.StartWith("{").And.EndWith("}"));
+        Assert.That(line, Does.Contain("\"Name\":\"world\""));
+    }
+
+    [Test]
+    public void Log_file_is_written_when_given()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"pushpin-log-{Guid.NewGuid():N}.log");
+        try
+        {
+            using (var logger = DaemonLogging.CreateLogger(2, path, json: false))
+            {
+                logger.Information("to file");
+            }
+            Assert.That(File.ReadAllText(path), Does.Match(@"^\[INFO\] .* to file\n$"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestCase(0, LogEventLevel.Error)]
+    [TestCase(1, LogEventLevel.Warning)]
+    [TestCase(2, LogEventLevel.Information)]
+    [TestCase(3, LogEventLevel.Debug)]
+    [TestCase(4, LogEventLevel.Verbose)]
+    public void Upstream_levels_map_to_serilog(int level, LogEventLevel expected)
+    {
+        Assert.That(DaemonLogging.ToSerilogLevel(level), Is.EqualTo(expected));
+    }
+}
