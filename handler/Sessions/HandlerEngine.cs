@@ -31,7 +31,6 @@ internal sealed partial class HandlerEngine
     private readonly Dictionary<string, HashSet<HttpSession>> _subscriptions = new(StringComparer.Ordinal);
     private readonly HashSet<HttpSession>[] _buckets = new HashSet<HttpSession>[KeepAliveBuckets];
     private readonly List<HttpSession> _ended = [];
-    private int _nextBucket;
     private int _sweepBucket;
     private long _nextSweepMs;
 
@@ -190,8 +189,9 @@ internal sealed partial class HandlerEngine
                 }
                 set.Add(session);
             }
-            _buckets[_nextBucket].Add(session);
-            _nextBucket = (_nextBucket + 1) % KeepAliveBuckets;
+            // The bucket swept last comes round again in 45 s: the first zhttp keep-alive after
+            // the one Start sends is then a full period away.
+            _buckets[(_sweepBucket + KeepAliveBuckets - 1) % KeepAliveBuckets].Add(session);
             Log.Accepted(_ctx.Logger, rs.Sender, rs.Id, instruct.HoldMode.ToString(), string.Join(",", names));
             session.Start(accept.ResponseSent || rs.ResponseCode >= 0);
             if (session.Finished)
