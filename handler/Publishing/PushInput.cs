@@ -24,7 +24,7 @@ internal sealed partial class PushInput : IDisposable
         _pull.Options.ReceiveHighWatermark = 1000;
         try
         {
-            ZmqEndpoints.Attach(_pull, [spec], bind: true, "push_in_spec (PULL)");
+            ZmqEndpoints.Attach(_pull, [spec], bind: true, "[handler] push_in_spec (PULL)");
         }
         catch
         {
