@@ -17,6 +17,12 @@ internal sealed record HandlerOptions
     /// <summary><c>[handler] push_in_sub_specs</c> first spec, reported by get-zmq-uris when the SUB binds.</summary>
     public string? PushInSubSpec { get; init; }
 
+    /// <summary><c>[handler] push_in_sub_specs</c> (legacy <c>push_in_sub_spec</c> merged); empty = no SUB input.</summary>
+    public IReadOnlyList<string> PushInSubSpecs { get; init; } = [];
+
+    /// <summary><c>[handler] push_in_sub_connect</c>: connect the SUB instead of binding it.</summary>
+    public bool PushInSubConnect { get; init; }
+
     /// <summary><c>[handler] push_in_http_addr</c>.</summary>
     public string PushInHttpAddr { get; init; } = "127.0.0.1";
 
@@ -53,12 +59,25 @@ internal sealed record HandlerOptions
             return specs.Count > 0 ? specs : config.GetSocketSpecs(fallbackSection, key);
         }
 
-        var subSpecs = config.GetSocketSpecs("handler", "push_in_sub_specs");
+        var subSpecs = new List<string>(config.GetSocketSpecs("handler", "push_in_sub_specs"));
+        foreach (var legacy in config.GetSocketSpecs("handler", "push_in_sub_spec"))
+        {
+            if (!subSpecs.Contains(legacy))
+            {
+                subSpecs.Add(legacy);
+            }
+        }
+        if (subSpecs.Count == 0)
+        {
+            subSpecs.Add($"tcp://127.0.0.1:{5562 + offset}");
+        }
         var subConnect = config.GetBool("handler", "push_in_sub_connect", false);
         return new HandlerOptions
         {
             PushInSpec = Spec("push_in_spec", 5560),
-            PushInSubSpec = subConnect ? null : subSpecs.Count > 0 ? subSpecs[0] : $"tcp://127.0.0.1:{5562 + offset}",
+            PushInSubSpec = subConnect ? null : subSpecs[0],
+            PushInSubSpecs = subSpecs,
+            PushInSubConnect = subConnect,
             PushInHttpAddr = config.GetString("handler", "push_in_http_addr", "127.0.0.1"),
             PushInHttpPort = config.Contains("handler", "push_in_http_port") ? config.GetPort("handler", "push_in_http_port", 5561) : 5561 + offset,
             PushInHttpMaxHeadersSize = config.GetInt("handler", "push_in_http_max_headers_size", 10_000),

@@ -47,6 +47,11 @@ internal sealed partial class HandlerServer
         using var accept = Create(() => new ZrpcServer(o.ProxyAcceptSpecs, bind: false, _loggers.CreateLogger("zrpc"), "[handler] proxy_accept_specs"));
         using var command = o.CommandSpec is null ? null : Create(() => new ZrpcServer([o.CommandSpec], bind: true, _loggers.CreateLogger("zrpc"), "[handler] command_spec"));
         using var pull = o.PushInSpec is null ? null : Create(() => new PushInput(o.PushInSpec, item => engine.Post(() => engine.Publish(item)), _loggers.CreateLogger("handler.pull")));
+        using var sub = o.PushInSubSpecs.Count == 0 ? null : Create(() => new SubInput(o.PushInSubSpecs, o.PushInSubConnect, item => engine.Post(() => engine.Publish(item)), _loggers.CreateLogger("handler.sub")));
+        if (sub is not null)
+        {
+            engine.ChannelSubscriptionChanged = sub.SetSubscribed;
+        }
         var commands = new CommandHandler(o.CommandSpec, o.PushInSpec, o.PushInSubSpec, PublishItems, Recover, _loggers.CreateLogger("handler.command"));
 
         ControlHttpServer? http = null;
@@ -74,6 +79,7 @@ internal sealed partial class HandlerServer
             accept.Start();
             command?.Start();
             pull?.Start();
+            sub?.Start();
 
             var engineTask = engine.RunAsync(ct);
             var pumps = new List<Task>

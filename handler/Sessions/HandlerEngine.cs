@@ -46,6 +46,12 @@ internal sealed partial class HandlerEngine
 
     public int SessionCount => _sessions.Count;
 
+    /// <summary>
+    /// Told (on the engine loop) when a channel gets its first subscriber (true) or loses its last
+    /// (false); the SUB input follows it.
+    /// </summary>
+    public Action<string, bool>? ChannelSubscriptionChanged { get; set; }
+
     /// <summary>Runs <paramref name="action"/> on the engine loop.</summary>
     public void Post(Action action) => _work.Writer.TryWrite(action);
 
@@ -186,6 +192,7 @@ internal sealed partial class HandlerEngine
                 {
                     set = [];
                     _subscriptions[name] = set;
+                    ChannelSubscriptionChanged?.Invoke(name, true);
                 }
                 set.Add(session);
             }
@@ -381,6 +388,7 @@ internal sealed partial class HandlerEngine
                 if (set.Count == 0)
                 {
                     _subscriptions.Remove(name);
+                    ChannelSubscriptionChanged?.Invoke(name, false);
                 }
             }
         }

@@ -32,6 +32,7 @@ internal sealed class HandlerHarness : IDisposable
         PullPort = FreePorts.One();
         HttpPort = FreePorts.One();
         CommandPort = FreePorts.One();
+        SubPort = FreePorts.One();
 
         Proxy = new DealerSocket();
         Proxy.Bind($"tcp://127.0.0.1:{AcceptPort}");
@@ -48,6 +49,7 @@ internal sealed class HandlerHarness : IDisposable
             InstanceId = HandlerId,
             PushInSpec = $"tcp://127.0.0.1:{PullPort}",
             PushInSubSpec = null,
+            PushInSubSpecs = [$"tcp://127.0.0.1:{SubPort}"],
             PushInHttpPort = HttpPort,
             CommandSpec = $"tcp://127.0.0.1:{CommandPort}",
             ProxyAcceptSpecs = [$"tcp://127.0.0.1:{AcceptPort}"],
@@ -73,6 +75,8 @@ internal sealed class HandlerHarness : IDisposable
     public int HttpPort { get; }
 
     public int CommandPort { get; }
+
+    public int SubPort { get; }
 
     public HandlerOptions Options { get; }
 
