@@ -31,6 +31,7 @@ internal sealed partial class HandlerEngine
     private readonly Dictionary<string, HashSet<HttpSession>> _subscriptions = new(StringComparer.Ordinal);
     private readonly HashSet<HttpSession>[] _buckets = new HashSet<HttpSession>[KeepAliveBuckets];
     private readonly List<HttpSession> _ended = [];
+    private readonly List<(HttpSession Session, bool ResponseSent)> _pendingStarts = [];
     private int _sweepBucket;
     private long _nextSweepMs;
 
@@ -88,7 +89,7 @@ internal sealed partial class HandlerEngine
         {
             while (await tick.WaitForNextTickAsync(ct).ConfigureAwait(false))
             {
-                Post(OnTick);
+                Post(Tick);
             }
         }
         catch (OperationCanceledException)
@@ -103,7 +104,8 @@ internal sealed partial class HandlerEngine
         switch (call.Request.Method)
         {
             case "accept":
-                Accept(call);
+                call.Respond(HandleAccept(call.Request.Id, call.Request.Args));
+                StartAccepted();
                 break;
             case "conn-max":
                 // Stats bookkeeping only; fire-and-forget.
@@ -114,20 +116,22 @@ internal sealed partial class HandlerEngine
         }
     }
 
-    private void Accept(ZrpcCall call)
+    /// <summary>
+    /// Handles accept args: the zrpc answer, and (for holds) the sessions taken over. The answer
+    /// is built before any packet is sent so the proxy learns the outcome first.
+    /// </summary>
+    internal ZrpcResponse HandleAccept(string? id, Dictionary<string, object?>? args)
     {
-        var accept = AcceptRequest.Parse(call.Request.Args);
+        var accept = AcceptRequest.Parse(args);
         if (accept is null)
         {
             Log.AcceptBadRequest(_ctx.Logger);
-            call.Fail("bad-request");
-            return;
+            return ZrpcResponse.Fail(id, "bad-request");
         }
         if (!InstructParser.TryParse(accept.Response, out var instruct, out var error))
         {
             Log.InstructError(_ctx.Logger, error);
-            call.Fail("bad-format", System.Text.Encoding.UTF8.GetBytes(error));
-            return;
+            return ZrpcResponse.Fail(id, "bad-format", System.Text.Encoding.UTF8.GetBytes(error));
         }
 
         // Hop-by-hop headers only applied to the backend hop.
@@ -157,11 +161,10 @@ internal sealed partial class HandlerEngine
                     ["body"] = instruct.Response.Body,
                 };
             }
-            call.Ok(result);
-            return;
+            return ZrpcResponse.Ok(id, result);
         }
 
-        call.Ok(new Dictionary<string, object?>(StringComparer.Ordinal) { ["accepted"] = true });
+        _pendingStarts.Clear();
 
         var names = new List<string>(Math.Min(instruct.Channels.Count, _subscriptionMax) + accept.ImplicitChannels.Count);
         for (var i = 0; i < instruct.Channels.Count && i < _subscriptionMax; i++)
@@ -200,12 +203,24 @@ internal sealed partial class HandlerEngine
             // the one Start sends is then a full period away.
             _buckets[(_sweepBucket + KeepAliveBuckets - 1) % KeepAliveBuckets].Add(session);
             Log.Accepted(_ctx.Logger, rs.Sender, rs.Id, instruct.HoldMode.ToString(), string.Join(",", names));
-            session.Start(accept.ResponseSent || rs.ResponseCode >= 0);
+            _pendingStarts.Add((session, accept.ResponseSent || rs.ResponseCode >= 0));
+        }
+        return ZrpcResponse.Ok(id, new Dictionary<string, object?>(StringComparer.Ordinal) { ["accepted"] = true });
+    }
+
+    /// <summary>Starts the sessions of the last accept (after its answer went out).</summary>
+    internal void StartAccepted()
+    {
+        foreach (var (session, responseSent) in _pendingStarts)
+        {
+            session.Start(responseSent);
             if (session.Finished)
             {
-                Remove(session);
+                _ended.Add(session);
             }
         }
+        _pendingStarts.Clear();
+        RemoveEnded();
     }
 
     /// <summary>Delivers published items to every subscribed session, in order.</summary>
@@ -278,7 +293,8 @@ internal sealed partial class HandlerEngine
         }
     }
 
-    private void OnTick()
+    /// <summary>Runs due session timers and one keep-alive bucket per second (called every 100 ms).</summary>
+    internal void Tick()
     {
         var now = _ctx.NowMs;
         foreach (var session in _sessions.Values)
