@@ -16,6 +16,9 @@ internal sealed class AcceptRequest
 
     public required string Uri { get; init; }
 
+    /// <summary>Headers of the request as sent to the backend (CORS answers them).</summary>
+    public HeaderList RequestHeaders { get; init; } = [];
+
     public required HttpResponseData Response { get; init; }
 
     public string? Route { get; init; }
@@ -94,11 +97,12 @@ internal sealed class AcceptRequest
         }
 
         // The request as the backend saw it; the original client request may be absent (lenient).
-        if (!TryParseRequestData(args, "request-data", out var method, out var uri))
+        var requestHeaders = new HeaderList();
+        if (!TryParseRequestData(args, "request-data", out var method, out var uri, requestHeaders))
         {
             return null;
         }
-        if (args.ContainsKey("orig-request-data") && !TryParseRequestData(args, "orig-request-data", out _, out _))
+        if (args.ContainsKey("orig-request-data") && !TryParseRequestData(args, "orig-request-data", out _, out _, []))
         {
             return null;
         }
@@ -132,6 +136,7 @@ internal sealed class AcceptRequest
         {
             Method = method!,
             Uri = uri!,
+            RequestHeaders = requestHeaders,
             Response = response,
             Route = route,
             ChannelPrefix = channelPrefix,
@@ -198,7 +203,9 @@ internal sealed class AcceptRequest
             || !TryGetInt(r, "response-code", false, out var responseCode)
             || !TryGetBool(r, "router-resp", out var routerResp)
             || !TryGetBool(r, "https", out var https)
-            || !TryGetBool(r, "debug", out var debug))
+            || !TryGetBool(r, "debug", out var debug)
+            || !TryGetBool(r, "auto-cross-origin", out var autoCrossOrigin)
+            || !TryGetBool(r, "jsonp-extended-response", out var jsonpExtended))
         {
             return null;
         }
@@ -210,6 +217,15 @@ internal sealed class AcceptRequest
                 return null;
             }
             peerAddress = Latin1.FromBytes(pa);
+        }
+        string? jsonpCallback = null;
+        if (r.TryGetValue("jsonp-callback", out var vcb))
+        {
+            if (vcb is not byte[] cb)
+            {
+                return null;
+            }
+            jsonpCallback = Latin1.FromBytes(cb);
         }
         r.TryGetValue("user-data", out var userData);
         return new RequestState
@@ -224,11 +240,14 @@ internal sealed class AcceptRequest
             Https = https,
             Debug = debug,
             PeerAddress = peerAddress,
+            AutoCrossOrigin = autoCrossOrigin,
+            JsonpCallback = jsonpCallback,
+            JsonpExtendedResponse = jsonpExtended,
             UserData = userData,
         };
     }
 
-    private static bool TryParseRequestData(Dictionary<string, object?> args, string field, out string? method, out string? uri)
+    private static bool TryParseRequestData(Dictionary<string, object?> args, string field, out string? method, out string? uri, HeaderList headers)
     {
         method = uri = null;
         if (!args.TryGetValue(field, out var v) || v is not Dictionary<string, object?> rd)
@@ -243,7 +262,7 @@ internal sealed class AcceptRequest
         {
             return false;
         }
-        if (!rd.TryGetValue("headers", out var vh) || !TryReadHeaders(vh, []))
+        if (!rd.TryGetValue("headers", out var vh) || !TryReadHeaders(vh, headers))
         {
             return false;
         }

@@ -187,7 +187,7 @@ internal sealed partial class HandlerEngine
                 Log.DuplicateRid(_ctx.Logger, rs.Sender, rs.Id);
                 continue;
             }
-            var session = new HttpSession(_ctx, rs, instruct, names);
+            var session = new HttpSession(_ctx, rs, instruct, names, accept.RequestHeaders);
             _sessions[key] = session;
             foreach (var name in session.Channels.Keys)
             {
@@ -262,6 +262,20 @@ internal sealed partial class HandlerEngine
     {
         if (p.From is null)
         {
+            // A local failure from our responder (connmgr unreachable): it names only the id.
+            if (p.Type == ZhttpPacketType.Error && p.Id is not null)
+            {
+                foreach (var (key, session) in _sessions)
+                {
+                    if (key.Id == p.Id)
+                    {
+                        Log.Ended(_ctx.Logger, key.From, key.Id, p.Condition ?? string.Empty);
+                        session.End();
+                        _ended.Add(session);
+                    }
+                }
+                RemoveEnded();
+            }
             return;
         }
         if (p.Ids is not null)
@@ -439,6 +453,9 @@ internal sealed partial class HandlerEngine
 
         [LoggerMessage(EventId = 406, Level = LogLevel.Debug, Message = "zhttp: session {From}:{Id} expired")]
         public static partial void Expired(ILogger logger, string from, string id);
+
+        [LoggerMessage(EventId = 408, Level = LogLevel.Warning, Message = "zhttp: session {From}:{Id} failed locally ({Condition})")]
+        public static partial void Ended(ILogger logger, string from, string id, string condition);
 
         [LoggerMessage(EventId = 407, Level = LogLevel.Information, Message = "recover: {Count} held sessions (re-sync through the backend is not implemented; nothing done)")]
         public static partial void Recover(ILogger logger, int count);

@@ -32,10 +32,15 @@ internal sealed partial class HttpSession
     private long _keepAliveDue = long.MaxValue;
     private long _timeoutDue = long.MaxValue;
 
-    public HttpSession(SessionContext ctx, RequestState rs, GripInstruct instruct, IReadOnlyList<string> channelNames)
+    private readonly RequestState _rs;
+    private readonly HeaderList _requestHeaders;
+
+    public HttpSession(SessionContext ctx, RequestState rs, GripInstruct instruct, IReadOnlyList<string> channelNames, HeaderList? requestHeaders = null)
     {
         _ctx = ctx;
         _instruct = instruct;
+        _rs = rs;
+        _requestHeaders = requestHeaders ?? [];
         From = rs.Sender;
         Id = rs.Id;
         RouterResp = rs.RouterResp;
@@ -101,8 +106,14 @@ internal sealed partial class HttpSession
         if (!responseSent)
         {
             var r = _instruct.Response;
-            var headers = new List<HttpHeader>(r.Headers.Count);
-            foreach (var h in r.Headers)
+            var source = r.Headers;
+            if (_rs.AutoCrossOrigin)
+            {
+                source = new HeaderList(source);
+                Cors.Apply(_requestHeaders, source);
+            }
+            var headers = new List<HttpHeader>(source.Count);
+            foreach (var h in source)
             {
                 if (!h.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
                 {
@@ -346,6 +357,20 @@ internal sealed partial class HttpSession
     // body is split by credits.
     private void Respond(int code, string reason, HeaderList source, byte[] body)
     {
+        if (_rs.AutoCrossOrigin)
+        {
+            source = new HeaderList(source);
+            source.RemoveAll("Content-Length");
+            if (!string.IsNullOrEmpty(_rs.JsonpCallback))
+            {
+                JsonP.Wrap(_rs.JsonpCallback, _rs.JsonpExtendedResponse, ref code, ref reason, source, ref body);
+            }
+            else
+            {
+                Cors.Apply(_requestHeaders, source);
+            }
+        }
+
         var headers = new List<HttpHeader>(source.Count + 1);
         foreach (var h in source)
         {

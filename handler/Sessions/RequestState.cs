@@ -27,5 +27,12 @@ internal sealed class RequestState
 
     public string? PeerAddress { get; init; }
 
+    public bool AutoCrossOrigin { get; init; }
+
+    /// <summary>JSON-P callback name (Latin-1), or null.</summary>
+    public string? JsonpCallback { get; init; }
+
+    public bool JsonpExtendedResponse { get; init; }
+
     public object? UserData { get; init; }
 }

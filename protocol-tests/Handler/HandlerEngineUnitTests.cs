@@ -177,4 +177,44 @@ public sealed class HandlerEngineUnitTests
         _engine.HandlePacket(new ZhttpPacket { From = "connmgr", Id = "a", Seq = 1, Type = ZhttpPacketType.Cancel });
         Assert.That(changes, Is.EqualTo(new[] { ("pre_c", true), ("pre_c", false) }));
     }
+
+    [Test]
+    public void Auto_cross_origin_adds_cors_headers_to_the_stream_response()
+    {
+        var request = HandlerHarness.Request("a");
+        request["auto-cross-origin"] = true;
+        var args = HandlerHarness.AcceptArgs(request, 200, "OK", [("Content-Type", "text/plain"), ("X-Thing", "1"), ("Grip-Hold", "stream"), ("Grip-Channel", "c")], "");
+        ((Dictionary<string, object?>)args["request-data"]!)["headers"] = new List<object?> { new List<object?> { "Origin"u8.ToArray(), "http://o.example"u8.ToArray() } };
+        Assert.That(_engine.HandleAccept("1", args).Success, Is.True);
+        _engine.StartAccepted();
+        var head = _out.Sent.Single(s => s.Packet.Code == 200).Packet;
+        Assert.That(head.Headers!.Select(h => $"{h.Name}: {h.Value}"), Is.EqualTo(new[]
+        {
+            "Content-Type: text/plain",
+            "X-Thing: 1",
+            "Access-Control-Allow-Methods: OPTIONS, HEAD, GET, POST, PUT, DELETE",
+            "Access-Control-Expose-Headers: X-Thing",
+            "Access-Control-Allow-Credentials: true",
+            "Access-Control-Allow-Origin: http://o.example",
+            "Access-Control-Max-Age: 3600",
+        }));
+    }
+
+    [Test]
+    public void Jsonp_extended_wraps_the_long_poll_timeout_response()
+    {
+        var request = HandlerHarness.Request("a");
+        request["auto-cross-origin"] = true;
+        request["jsonp-callback"] = "cb"u8.ToArray();
+        request["jsonp-extended-response"] = true;
+        var args = HandlerHarness.AcceptArgs(request, 200, "OK", [("Content-Type", "text/plain"), ("X-A", "1"), ("X-A", "2"), ("Grip-Hold", "response"), ("Grip-Channel", "c"), ("Grip-Timeout", "5")], "timed out\n");
+        Assert.That(_engine.HandleAccept("1", args).Success, Is.True);
+        _engine.StartAccepted();
+        _out.Sent.Clear();
+        RunFor(TimeSpan.FromSeconds(6));
+        var resp = _out.Sent.Single().Packet;
+        Assert.That((resp.Code, resp.Reason), Is.EqualTo((200, "OK")));
+        Assert.That(Encoding.UTF8.GetString(resp.Body.Span), Is.EqualTo("/**/cb({\"body\":\"timed out\\n\",\"code\":200,\"headers\":{\"Content-Type\":\"text/plain\",\"X-A\":\"1, 2\"},\"reason\":\"OK\"});\n"));
+        Assert.That(resp.Headers!.Select(h => $"{h.Name}: {h.Value}"), Is.EqualTo(new[] { "X-A: 1", "X-A: 2", "Content-Type: application/javascript", "Content-Length: " + resp.Body.Length }));
+    }
 }
