@@ -28,7 +28,10 @@ public sealed partial class ZrpcClient : IDisposable
     {
         _from = from;
         _logger = logger;
-        _dealer.Options.SendHighWatermark = 100;
+        // Upstream uses 100, but a burst of new holds (hundreds of accepts at once) must queue,
+        // not fail; a missing peer still fails at once (nothing to queue to), and a slow one
+        // is bounded by the call timeout.
+        _dealer.Options.SendHighWatermark = 10000;
         _dealer.Options.Linger = TimeSpan.Zero;
         try
         {

@@ -1,0 +1,59 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Pushpin.LoadGen;
+
+/// <summary>
+/// The backend the scenarios proxy to: a plain answer for <c>/hello</c>, GRIP stream holds at
+/// <c>/stream/{channel}</c>, response holds at <c>/poll/{channel}</c>. Kestrel, so the backend is
+/// never the bottleneck. Routes of the server under test point at it.
+/// </summary>
+public sealed class GripBackend : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private GripBackend(WebApplication app, int port)
+    {
+        _app = app;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public static async Task<GripBackend> StartAsync(int port)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, port);
+            k.Limits.MaxConcurrentConnections = null;
+        });
+        var app = builder.Build();
+        app.MapGet("/hello", () => Results.Text("hello\n", "text/plain"));
+        app.MapGet("/stream/{channel}", (HttpContext ctx, string channel) =>
+        {
+            ctx.Response.Headers["Grip-Hold"] = "stream";
+            ctx.Response.Headers["Grip-Channel"] = channel;
+            return Results.Text("stream open\n", "text/plain");
+        });
+        app.MapGet("/poll/{channel}", (HttpContext ctx, string channel) =>
+        {
+            ctx.Response.Headers["Grip-Hold"] = "response";
+            ctx.Response.Headers["Grip-Channel"] = channel;
+            ctx.Response.Headers["Grip-Timeout"] = "60";
+            return Results.Text("timeout\n", "text/plain");
+        });
+        await app.StartAsync().ConfigureAwait(false);
+        return new GripBackend(app, port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}

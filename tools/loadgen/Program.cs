@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.Net;
+using Pushpin.LoadGen.Scenarios;
+
+namespace Pushpin.LoadGen;
+
+/// <summary>
+/// <c>pushpin-loadgen</c>: load scenarios against any Pushpin-compatible server, chosen by
+/// ports (<c>--client</c>, <c>--publish</c>), so one run can measure Debian's Pushpin and ours.
+/// The built-in GRIP backend (<c>--backend-port</c>) must be what the server's routes point at.
+/// Each result is one printed line plus one JSON line appended to <c>--json</c>.
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var name = new Option<string>("--name") { Description = "Label of the target in the results", DefaultValueFactory = _ => "target" };
+        var client = new Option<string>("--client") { Description = "Client HTTP endpoint of the server", DefaultValueFactory = _ => "127.0.0.1:7999" };
+        var publish = new Option<string>("--publish") { Description = "Publish API URL", DefaultValueFactory = _ => "http://127.0.0.1:5561/publish/" };
+        var procs = new Option<string>("--procs") { Description = "Comma list of command-line substrings of the server's processes (for RSS)", DefaultValueFactory = _ => "pushpin-connmgr,pushpin-proxy,pushpin-handler" };
+        var sources = new Option<int>("--sources") { Description = "Number of loopback source addresses (127.0.0.1..N) to spread connections over", DefaultValueFactory = _ => 1 };
+        var json = new Option<string?>("--json") { Description = "Append results as JSON lines to this file" };
+        var backendPort = new Option<int>("--backend-port") { Description = "Run the built-in GRIP backend on this port (0 = none)", DefaultValueFactory = _ => 0 };
+        var connections = new Option<int>("--connections", "-c") { Description = "Connections / subscribers / clients", DefaultValueFactory = _ => 100 };
+        var duration = new Option<double>("--duration", "-d") { Description = "Seconds (timed scenarios)", DefaultValueFactory = _ => 10 };
+        var messages = new Option<int>("--messages", "-m") { Description = "Messages per channel", DefaultValueFactory = _ => 100 };
+        var channels = new Option<int>("--channels") { Description = "Channels (fanout: 1)", DefaultValueFactory = _ => 1 };
+        var batch = new Option<int>("--batch") { Description = "Items per publish request", DefaultValueFactory = _ => 100 };
+        var publishers = new Option<int>("--publishers") { Description = "Concurrent publish requests", DefaultValueFactory = _ => 4 };
+        var path = new Option<string>("--path") { Description = "Request path (proxy scenario)", DefaultValueFactory = _ => "/hello" };
+        var hold = new Option<double>("--hold") { Description = "Seconds to keep holds open after measuring (hold scenario)", DefaultValueFactory = _ => 0 };
+
+        var root = new RootCommand("Load scenarios for Pushpin-compatible servers");
+        foreach (var o in new Option[] { name, client, publish, procs, sources, json, backendPort })
+        {
+            o.Recursive = true;
+            root.Options.Add(o);
+        }
+
+        Target TargetOf(ParseResult r) => new(
+            r.GetValue(name)!, IPEndPoint.Parse(r.GetValue(client)!), new Uri(r.GetValue(publish)!),
+            r.GetValue(procs)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), r.GetValue(sources));
+
+        async Task<int> WithBackend(ParseResult r, Func<Target, ResultWriter, Task> run)
+        {
+            var port = r.GetValue(backendPort);
+            await using var backend = port > 0 ? await GripBackend.StartAsync(port).ConfigureAwait(false) : null;
+            var target = TargetOf(r);
+            await run(target, new ResultWriter(r.GetValue(json), target.Name)).ConfigureAwait(false);
+            return 0;
+        }
+
+        var proxyCmd = new Command("proxy", "Plain GETs through the proxy: req/s, p50/p99") { connections, duration, path };
+        proxyCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
+            w.Write("proxy", await ProxyScenario.RunAsync(t.Client, r.GetValue(path)!, r.GetValue(connections), TimeSpan.FromSeconds(r.GetValue(duration)), ct).ConfigureAwait(false))));
+
+        var holdCmd = new Command("hold", "Open N idle stream holds: establish rate and bytes per held connection") { connections, hold };
+        holdCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
+        {
+            var (result, open) = await HoldScenario.RunAsync(t, "/stream/hold", r.GetValue(connections), 100, ct).ConfigureAwait(false);
+            w.Write("hold", result);
+            if (r.GetValue(hold) > 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(r.GetValue(hold)), ct).ConfigureAwait(false);
+            }
+            foreach (var c in open)
+            {
+                await c.DisposeAsync().ConfigureAwait(false);
+            }
+        }));
+
+        var fanoutCmd = new Command("fanout", "S subscribers on one channel, M messages: deliveries/s, latency") { connections, messages, publishers };
+        fanoutCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
+            w.Write("fanout", await FanoutScenario.RunAsync(t, "fan", r.GetValue(connections), 1, r.GetValue(messages), 1, r.GetValue(publishers), ct).ConfigureAwait(false))));
+
+        var manyCmd = new Command("manychan", "C connections each on its own channel, one message each: msgs/s") { connections, batch, publishers, messages };
+        manyCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
+            w.Write("manychan", await FanoutScenario.RunAsync(t, "many", r.GetValue(connections), r.GetValue(connections), r.GetValue(messages), r.GetValue(batch), r.GetValue(publishers), ct).ConfigureAwait(false))));
+
+        var longpollCmd = new Command("longpoll", "R clients in a publish / re-poll loop: cycles/s") { connections, duration, batch };
+        longpollCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
+            w.Write("longpoll", await LongPollScenario.RunAsync(t, r.GetValue(connections), TimeSpan.FromSeconds(r.GetValue(duration)), r.GetValue(batch), ct).ConfigureAwait(false))));
+
+        var backendCmd = new Command("backend", "Only run the built-in GRIP backend (until Ctrl-C)");
+        backendCmd.SetAction(async (r, ct) =>
+        {
+            await using var backend = await GripBackend.StartAsync(r.GetValue(backendPort)).ConfigureAwait(false);
+            Console.WriteLine($"backend on 127.0.0.1:{backend.Port}");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl-C.
+            }
+            return 0;
+        });
+
+        root.Subcommands.Add(proxyCmd);
+        root.Subcommands.Add(holdCmd);
+        root.Subcommands.Add(fanoutCmd);
+        root.Subcommands.Add(manyCmd);
+        root.Subcommands.Add(longpollCmd);
+        root.Subcommands.Add(backendCmd);
+        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+
+namespace Pushpin.LoadGen.Scenarios;
+
+/// <summary>
+/// S subscribers (stream holds) on C channels; M messages per channel published over HTTP as
+/// fast as the API accepts them. Deliveries/s from the first publish to the last delivery,
+/// and publish-to-delivery latency. With C = 1 this is fan-out; with C = S, many-channel.
+/// </summary>
+public static class FanoutScenario
+{
+    public static async Task<Dictionary<string, double>> RunAsync(Target target, string channelPrefix, int subscribers, int channels, int messages, int batch, int publishers, CancellationToken ct)
+    {
+        var latency = new LatencyRecorder();
+        var readers = new List<(ClientConnection Conn, MessageLines Lines)>();
+        long failedSubscribes = 0;
+        // Subscribe: subscriber i listens on channel i % channels.
+        var gate = new SemaphoreSlim(200);
+        var subscribeTasks = Enumerable.Range(0, subscribers).Select(async i =>
+        {
+            await gate.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                var conn = await ClientConnection.ConnectAsync(target.Client, target.SourceFor(i), ct).ConfigureAwait(false);
+                await conn.SendAsync(ClientConnection.Get($"/stream/{channelPrefix}{i % channels}"), ct).ConfigureAwait(false);
+                var (status, _, chunked) = await conn.ReadHeadAsync(ct).ConfigureAwait(false);
+                if (status != 200)
+                {
+                    Interlocked.Increment(ref failedSubscribes);
+                    await conn.DisposeAsync().ConfigureAwait(false);
+                    return ((ClientConnection, MessageLines, bool)?)null;
+                }
+                var lines = new MessageLines(latency);
+                lock (readers)
+                {
+                    readers.Add((conn, lines));
+                }
+                return (conn, lines, chunked);
+            }
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+            {
+                Interlocked.Increment(ref failedSubscribes);
+                return null;
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }).ToArray();
+        var subscribed = (await Task.WhenAll(subscribeTasks).ConfigureAwait(false))
+            .Where(s => s is not null).Select(s => (conn: s!.Value.Item1, lines: s.Value.Item2, chunked: s.Value.Item3)).ToArray();
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var readLoops = subscribed.Select(s => Task.Run(async () =>
+        {
+            try
+            {
+                await s.conn.ReadBodyAsync(-1, s.chunked, s.lines.Feed, stopReading.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or System.Net.Sockets.SocketException)
+            {
+                // Stopped.
+            }
+        }, CancellationToken.None)).ToArray();
+
+        // Initial bodies ("stream open") are not messages; the subscription is active once
+        // the initial response arrived, so publishing can start now.
+        var expected = (long)subscribed.Length * messages;
+        using var publisher = new Publisher(target.PublishApi);
+        var cpuBefore = ProcessMetrics.OwnCpu();
+        var clock = Stopwatch.StartNew();
+        var channelNames = Enumerable.Range(0, channels).Select(c => channelPrefix + c).ToArray();
+        long nextSeq = -1;
+        var publishTasks = Enumerable.Range(0, publishers).Select(async _ =>
+        {
+            long seq;
+            while ((seq = Interlocked.Increment(ref nextSeq)) < messages)
+            {
+                for (var start = 0; start < channelNames.Length; start += batch)
+                {
+                    await publisher.PublishAsync(channelNames[start..Math.Min(channelNames.Length, start + batch)], seq, ct).ConfigureAwait(false);
+                }
+            }
+        }).ToArray();
+        await Task.WhenAll(publishTasks).ConfigureAwait(false);
+        var publishSeconds = clock.Elapsed.TotalSeconds;
+        var deadline = Stopwatch.StartNew();
+        long delivered = 0;
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            delivered = subscribed.Sum(s => s.lines.Messages);
+            if (delivered >= expected)
+            {
+                break;
+            }
+            await Task.Delay(10, ct).ConfigureAwait(false);
+        }
+        var seconds = clock.Elapsed.TotalSeconds;
+        var cpu = (ProcessMetrics.OwnCpu() - cpuBefore).TotalSeconds;
+        await stopReading.CancelAsync().ConfigureAwait(false);
+        foreach (var s in subscribed)
+        {
+            await s.conn.DisposeAsync().ConfigureAwait(false);
+        }
+        await Task.WhenAll(readLoops).ConfigureAwait(false);
+        return new Dictionary<string, double>
+        {
+            ["subscribers"] = subscribed.Length,
+            ["failed_subscribes"] = failedSubscribes,
+            ["channels"] = channels,
+            ["messages"] = messages,
+            ["delivered"] = delivered,
+            ["lost"] = expected - delivered,
+            ["deliveries_per_s"] = delivered / seconds,
+            ["publish_s"] = publishSeconds,
+            ["p50_ms"] = latency.PercentileMs(50),
+            ["p99_ms"] = latency.PercentileMs(99),
+            ["client_cpu_share"] = cpu / (seconds * Environment.ProcessorCount),
+        };
+    }
+}

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+
+namespace Pushpin.LoadGen.Scenarios;
+
+/// <summary>
+/// Opens N idle stream holds and keeps them: establish rate (holds whose initial body
+/// arrived per second) and the RSS of all server processes before and after, per connection.
+/// </summary>
+public static class HoldScenario
+{
+    public static async Task<(Dictionary<string, double> Result, List<ClientConnection> Open)> RunAsync(Target target, string pathPrefix, int count, int concurrency, CancellationToken ct)
+    {
+        var rssBefore = ProcessMetrics.TotalRss(target.ProcessPatterns);
+        var open = new List<ClientConnection>(count);
+        var gate = new SemaphoreSlim(concurrency);
+        long failed = 0;
+        var cpuBefore = ProcessMetrics.OwnCpu();
+        var clock = Stopwatch.StartNew();
+        var tasks = Enumerable.Range(0, count).Select(async i =>
+        {
+            await gate.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                var conn = await ClientConnection.ConnectAsync(target.Client, target.SourceFor(i), ct).ConfigureAwait(false);
+                await conn.SendAsync(ClientConnection.Get($"{pathPrefix}{i}"), ct).ConfigureAwait(false);
+                var (status, _, chunked) = await conn.ReadHeadAsync(ct).ConfigureAwait(false);
+                if (status != 200 || !chunked)
+                {
+                    Interlocked.Increment(ref failed);
+                    await conn.DisposeAsync().ConfigureAwait(false);
+                    return;
+                }
+                lock (open)
+                {
+                    open.Add(conn);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+            {
+                Interlocked.Increment(ref failed);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }).ToArray();
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+        var seconds = clock.Elapsed.TotalSeconds;
+        var cpu = (ProcessMetrics.OwnCpu() - cpuBefore).TotalSeconds;
+        // Let the servers settle (GC, lazily freed buffers) before reading memory.
+        await Task.Delay(TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
+        var rssAfter = ProcessMetrics.TotalRss(target.ProcessPatterns);
+        var held = open.Count;
+        return (new Dictionary<string, double>
+        {
+            ["holds"] = held,
+            ["failed"] = failed,
+            ["holds_per_s"] = held / seconds,
+            ["rss_before_mib"] = rssBefore / 1048576.0,
+            ["rss_after_mib"] = rssAfter / 1048576.0,
+            ["bytes_per_hold"] = held == 0 ? double.NaN : (rssAfter - rssBefore) / (double)held,
+            ["client_cpu_share"] = cpu / (seconds * Environment.ProcessorCount),
+        }, open);
+    }
+}

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Runs the same load scenarios against Debian's Pushpin 1.36 and against ours, one server at
+# a time on this machine, and appends every result as a JSON line to $OUT.
+# usage: tools/loadgen/compare.sh [OUT.jsonl]   (after `dotnet build -c Release Pushpin.slnx`)
+# Scale with env vars: PROXY_CONN, PROXY_SECS, HOLDS, FANOUT_SUBS, FANOUT_MSGS, MANY_CHANS, LP_CLIENTS, LP_SECS.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bin="$root/artifacts/bin"
+out=${1:-$root/docs/bench-results/$(date -u +%Y%m%d-%H%M).jsonl}
+mkdir -p "$(dirname "$out")"
+work=$(mktemp -d)
+backend_port=18080
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+wait_http() { for _ in $(seq 1 100); do curl -s -o /dev/null --max-time 1 "$1" && return 0; sleep 0.2; done; echo "not ready: $1" >&2; return 1; }
+
+run_scenarios() { # name client publish procs
+  local common=(--name "$1" --client "$2" --publish "$3" --procs "$4" --json "$out")
+  "$bin/pushpin-loadgen" proxy "${common[@]}" -c "${PROXY_CONN:-50}" -d "${PROXY_SECS:-10}"
+  "$bin/pushpin-loadgen" hold "${common[@]}" -c "${HOLDS:-5000}"
+  "$bin/pushpin-loadgen" fanout "${common[@]}" -c "${FANOUT_SUBS:-1000}" -m "${FANOUT_MSGS:-50}"
+  "$bin/pushpin-loadgen" manychan "${common[@]}" -c "${MANY_CHANS:-2000}" -m 1
+  "$bin/pushpin-loadgen" longpoll "${common[@]}" -c "${LP_CLIENTS:-200}" -d "${LP_SECS:-10}"
+}
+
+"$bin/pushpin-loadgen" backend --backend-port $backend_port > "$work/backend.log" 2>&1 &
+pids+=($!)
+wait_http "http://127.0.0.1:$backend_port/hello"
+"$bin/pushpin-loadgen" proxy --name backend-direct --client 127.0.0.1:$backend_port --json "$out" -c "${PROXY_CONN:-50}" -d "${PROXY_SECS:-10}"
+
+if command -v pushpin >/dev/null; then
+  mkdir -p "$work/up/run" "$work/up/log"
+  echo "* 127.0.0.1:$backend_port" > "$work/up/routes"
+  cat > "$work/up/pushpin.conf" <<CONF
+[global]
+include={libdir}/internal.conf
+rundir=$work/up/run
+port_offset=3000
+[runner]
+services=condure,zurl,pushpin-proxy,pushpin-handler
+http_port=127.0.0.1:18999
+logdir=$work/up/log
+log_level=1
+client_maxconn=50000
+[proxy]
+routesfile=routes
+sig_key=changeme
+zurl_out_specs=ipc://{rundir}/{ipc_prefix}zurl-in
+zurl_out_stream_specs=ipc://{rundir}/{ipc_prefix}zurl-in-stream
+zurl_in_specs=ipc://{rundir}/{ipc_prefix}zurl-out
+[handler]
+push_in_spec=tcp://127.0.0.1:5560
+push_in_sub_specs=tcp://127.0.0.1:5562
+push_in_http_addr=127.0.0.1
+push_in_http_port=5561
+command_spec=tcp://127.0.0.1:5563
+stats_spec=ipc://{rundir}/{ipc_prefix}stats
+message_rate=0
+message_hwm=1000000
+CONF
+  pushpin --config "$work/up/pushpin.conf" --merge-output > "$work/up/out.log" 2>&1 &
+  up=$!
+  wait_http "http://127.0.0.1:8561/"
+  run_scenarios pushpin-1.36 127.0.0.1:18999 http://127.0.0.1:8561/publish/ condure,zurl,pushpin-proxy,pushpin-handler
+  kill $up; wait $up 2>/dev/null || true
+fi
+
+mkdir -p "$work/ours"
+echo "* 127.0.0.1:$backend_port" > "$work/ours/routes"
+cat > "$work/ours/pushpin.toml" <<CONF
+[global]
+rundir = "$work/ours/run"
+port_offset = 2000
+[runner]
+http_port = "127.0.0.1:17999"
+log_level = "1"
+[proxy]
+routesfile = "routes"
+sig_key = "changeme"
+[handler]
+push_in_http_addr = "127.0.0.1"
+push_in_http_port = 5561
+message_rate = 0
+message_hwm = 1000000
+CONF
+"$bin/pushpin-runner" --config "$work/ours/pushpin.toml" --merge-output > "$work/ours/out.log" 2>&1 &
+ours=$!
+wait_http "http://127.0.0.1:7561/"
+wait_http "http://127.0.0.1:17999/hello"
+run_scenarios ours 127.0.0.1:17999 http://127.0.0.1:7561/publish/ pushpin-connmgr,pushpin-proxy,pushpin-handler
+kill $ours; wait $ours 2>/dev/null || true
+echo "results: $out"
