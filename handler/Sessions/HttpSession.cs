@@ -226,8 +226,7 @@ internal sealed partial class HttpSession
             _keepAliveDue = long.MaxValue;
             if (_pendingLength == 0 && !_closing)
             {
-                Append(_instruct.KeepAliveData);
-                Flush();
+                Write(_instruct.KeepAliveData);
             }
             ArmKeepAlive(force: true);
         }
@@ -280,8 +279,7 @@ internal sealed partial class HttpSession
                     RespondPublished(format);
                     return;
                 case PublishAction.Send:
-                    Append(format.Body);
-                    Flush();
+                    Write(format.Body);
                     if (_instruct.KeepAliveMode == KeepAliveMode.Idle)
                     {
                         ArmKeepAlive(force: true);
@@ -400,6 +398,31 @@ internal sealed partial class HttpSession
         else
         {
             Finished = true;
+        }
+    }
+
+    // Body data: straight out when nothing is pending (no copy; the hot fan-out path), the rest
+    // of it buffered until credits arrive.
+    private void Write(byte[] data)
+    {
+        if (_pendingLength > 0)
+        {
+            Append(data);
+            Flush();
+            return;
+        }
+        var n = Math.Min(Credits, data.Length);
+        if (n > 0)
+        {
+            var p = NewPacket(ZhttpPacketType.Data);
+            p.Body = data.AsMemory(0, n);
+            p.More = true;
+            Credits -= n;
+            Send(p);
+        }
+        if (n < data.Length)
+        {
+            Append(data.AsSpan(n));
         }
     }
 
