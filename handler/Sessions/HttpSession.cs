@@ -347,7 +347,7 @@ internal sealed partial class HttpSession
                 headers.RemoveAll(name);
             }
         }
-        var body = f.BodyPatch is not null ? _instruct.Response.Body : f.Body;
+        var body = f.BodyPatch is not null ? JsonPatch.ApplyToBody(_instruct.Response.Body, f.BodyPatch) : f.Body;
         Respond(f.Code, f.Reason, headers, body);
     }
 
