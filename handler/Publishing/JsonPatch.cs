@@ -17,12 +17,25 @@ internal static class JsonPatch
 
     public static byte[] ApplyToBody(byte[] original, List<object?> ops)
     {
+        try
+        {
+            return Apply(original, ops);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
+        {
+            // Invalid UTF-8 inside strings surfaces lazily, when values are read.
+            return [];
+        }
+    }
+
+    private static byte[] Apply(byte[] original, List<object?> ops)
+    {
         JsonNode? doc;
         try
         {
             doc = JsonNode.Parse(original);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
         {
             return [];
         }

@@ -31,7 +31,7 @@ internal sealed partial class PushInput : IDisposable
             _pull.Dispose();
             throw;
         }
-        _pull.ReceiveReady += (_, _) => Receive();
+        _pull.ReceiveReady += (_, _) => ReceiveSafely();
         _poller.Add(_pull);
     }
 
@@ -39,6 +39,20 @@ internal sealed partial class PushInput : IDisposable
     {
         _thread = new Thread(_poller.Run) { IsBackground = true, Name = "push in (PULL)" };
         _thread.Start();
+    }
+
+    // An exception escaping a poller handler would end the poller thread and silently stop
+    // this input; garbage must only ever cost the message.
+    private void ReceiveSafely()
+    {
+        try
+        {
+            Receive();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.Failed(_logger, ex);
+        }
     }
 
     private void Receive()
@@ -77,6 +91,9 @@ internal sealed partial class PushInput : IDisposable
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 503, Level = LogLevel.Error, Message = "IN pull: message handling failed, skipping")]
+        public static partial void Failed(ILogger logger, Exception ex);
+
         [LoggerMessage(EventId = 500, Level = LogLevel.Warning, Message = "IN pull: received message with parts != 1, skipping")]
         public static partial void WrongParts(ILogger logger);
 

@@ -43,7 +43,7 @@ internal sealed partial class SubInput : IDisposable
             _sub.Dispose();
             throw;
         }
-        _sub.ReceiveReady += (_, _) => Receive();
+        _sub.ReceiveReady += (_, _) => ReceiveSafely();
         _changes.ReceiveReady += (_, e) =>
         {
             while (e.Queue.TryDequeue(out var change, TimeSpan.Zero))
@@ -71,6 +71,20 @@ internal sealed partial class SubInput : IDisposable
 
     /// <summary>Called from any thread when a channel gains its first or loses its last subscriber.</summary>
     public void SetSubscribed(string channel, bool subscribed) => _changes.Enqueue((channel, subscribed));
+
+    // An exception escaping a poller handler would end the poller thread and silently stop
+    // this input; garbage must only ever cost the message.
+    private void ReceiveSafely()
+    {
+        try
+        {
+            Receive();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Log.Failed(_logger, ex);
+        }
+    }
 
     private void Receive()
     {
@@ -110,6 +124,9 @@ internal sealed partial class SubInput : IDisposable
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 513, Level = LogLevel.Error, Message = "IN sub: message handling failed, skipping")]
+        public static partial void Failed(ILogger logger, Exception ex);
+
         [LoggerMessage(EventId = 510, Level = LogLevel.Warning, Message = "IN sub: received message with parts != 2, skipping")]
         public static partial void WrongParts(ILogger logger);
 

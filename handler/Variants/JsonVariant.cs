@@ -20,8 +20,9 @@ internal static class JsonVariant
             value = Convert(doc.RootElement);
             return true;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException)
         {
+            // InvalidOperationException: a string that is not valid UTF-8 (found by fuzzing).
             value = null;
             return false;
         }

@@ -95,6 +95,13 @@ public sealed class ControlHttpServerTests
     }
 
     [Test]
+    public async Task Body_with_invalid_utf8_is_not_valid_json()
+    {
+        Assert.That(await Send("POST /publish/ HTTP/1.1\r\nContent-Length: 13\r\n\r\n{\"items\":\"\u00ff\"}"),
+            Is.EqualTo(RawHttp.Expected("400 Bad Request", "Body is not valid JSON.\n")));
+    }
+
+    [Test]
     public async Task One_bad_item_rejects_the_request()
     {
         var body = """{"items":[{"channel":"a","formats":{"http-stream":{"content":"x"}}},{"channel":"b"}]}""";
