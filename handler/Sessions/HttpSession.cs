@@ -51,7 +51,14 @@ internal sealed partial class HttpSession
         Mode = instruct.HoldMode;
         for (var i = 0; i < channelNames.Count; i++)
         {
-            Channels[channelNames[i]] = i < instruct.Channels.Count ? instruct.Channels[i] : new InstructChannel(channelNames[i]);
+            // Each session tracks its own prev-id (one accept may hand over several sessions).
+            var channel = new InstructChannel(channelNames[i]);
+            if (i < instruct.Channels.Count)
+            {
+                channel.PrevId = instruct.Channels[i].PrevId;
+                channel.Filters.AddRange(instruct.Channels[i].Filters);
+            }
+            Channels[channelNames[i]] = channel;
         }
         LastReceivedMs = ctx.NowMs;
     }

@@ -217,4 +217,16 @@ public sealed class HandlerEngineUnitTests
         Assert.That(Encoding.UTF8.GetString(resp.Body.Span), Is.EqualTo("/**/cb({\"body\":\"timed out\\n\",\"code\":200,\"headers\":{\"Content-Type\":\"text/plain\",\"X-A\":\"1, 2\"},\"reason\":\"OK\"});\n"));
         Assert.That(resp.Headers!.Select(h => $"{h.Name}: {h.Value}"), Is.EqualTo(new[] { "X-A: 1", "X-A: 2", "Content-Type: application/javascript", "Content-Length: " + resp.Body.Length }));
     }
+
+    [Test]
+    public void Sessions_of_one_accept_track_prev_ids_separately()
+    {
+        var args = HandlerHarness.AcceptArgs(HandlerHarness.Request("a"), 200, "OK", [("Grip-Hold", "response"), ("Grip-Channel", "c; prev-id=1")], "");
+        ((List<object?>)args["requests"]!).Add(HandlerHarness.Request("b"));
+        Assert.That(_engine.HandleAccept("1", args).Success, Is.True);
+        _engine.StartAccepted();
+        _out.Sent.Clear();
+        _engine.Publish(Item("""{"channel":"c","id":"2","prev-id":"1","formats":{"http-response":{"body":"x"}}}"""));
+        Assert.That(_out.Sent.Select(s => s.Packet.Id), Is.EquivalentTo(new[] { "a", "b" }));
+    }
 }
