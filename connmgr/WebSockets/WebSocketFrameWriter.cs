@@ -21,6 +21,13 @@ internal static class WebSocketFrameWriter
     public static void WriteFrame(IBufferWriter<byte> output, WebSocketOpcode opcode, bool fin, bool rsv1, ReadOnlySpan<byte> payload, uint? maskKey)
     {
         ArgumentNullException.ThrowIfNull(output);
+        if (((byte)opcode & 0x8) != 0 && payload.Length > WebSocketFrameParser.MaxControlPayload)
+        {
+            // A caller bug, not bad input: control payloads come from close reasons (already cut)
+            // or ping/pong packets the session layer must bound.
+            throw new ArgumentException("control frame payload over 125 bytes", nameof(payload));
+        }
+
         var headerSize = HeaderSize(payload.Length, maskKey.HasValue);
         var span = output.GetSpan(headerSize + payload.Length);
         span[0] = (byte)((fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | (byte)opcode);
