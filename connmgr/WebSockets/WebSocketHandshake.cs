@@ -26,6 +26,13 @@ internal static class WebSocketHandshake
     }
 
     /// <summary>Checks a request that asked for an upgrade.</summary>
+    /// <remarks>
+    /// RFC 6455 §4.2.1 in full. Upstream connmgr checks less (GET, no body, version exactly 13,
+    /// some key) and answers 400 for all of it; here a wrong version gets 426 with
+    /// <c>Sec-WebSocket-Version: 13</c> as §4.4 asks, and a key that is not 16 bytes of base64, a
+    /// missing <c>Connection: Upgrade</c> or HTTP/1.0 are refused (Debian's 1.36 accepted them).
+    /// Every browser and WebSocket library sends what is checked here.
+    /// </remarks>
     /// <param name="method">Request method, case-sensitive as HTTP says.</param>
     /// <param name="httpVersion">"1.1", "HTTP/1.1", "1.0", ...</param>
     public static WebSocketHandshakeResult Validate(string method, string httpVersion, IEnumerable<HttpHeader> headers)
@@ -48,6 +55,7 @@ internal static class WebSocketHandshake
         string? key = null;
         var keyCount = 0;
         string? wsVersion = null;
+        var body = false;
         foreach (var header in headers)
         {
             if (header.Is("Host"))
@@ -66,6 +74,15 @@ internal static class WebSocketHandshake
             {
                 key = header.Value.Trim();
                 keyCount++;
+            }
+            else if (header.Is("Content-Length"))
+            {
+                // Some clients send "Content-Length: 0"; any body at all is not a handshake.
+                body |= header.Value.Trim() != "0";
+            }
+            else if (header.Is("Transfer-Encoding"))
+            {
+                body = true;
             }
             else if (header.Is("Sec-WebSocket-Version"))
             {
@@ -87,6 +104,11 @@ internal static class WebSocketHandshake
         if (!connection)
         {
             return WebSocketHandshakeResult.BadRequest("Connection header must contain Upgrade");
+        }
+
+        if (body)
+        {
+            return WebSocketHandshakeResult.BadRequest("WebSocket handshake must not have a body");
         }
 
         if (wsVersion is null)

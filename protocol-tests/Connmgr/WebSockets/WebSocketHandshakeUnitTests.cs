@@ -85,7 +85,25 @@ public sealed class WebSocketHandshakeUnitTests
         var result = WebSocketHandshake.Validate("GET", "1.1", With(name, value));
         Assert.That(result.IsValid, Is.False);
         Assert.That(result.Status, Is.EqualTo(400));
-        Assert.That(result.Message, Is.Not.Empty);
+        Assert.That(result.Message, Is.EqualTo(WebSocketHandshakeResult.InvalidRequestBody));
+        Assert.That(result.Detail, Is.Not.Empty);
+    }
+
+    [TestCase("Content-Length", "5")]
+    [TestCase("Transfer-Encoding", "chunked")]
+    public void Handshake_with_a_body_is_a_bad_request(string name, string value)
+    {
+        var headers = Good();
+        headers.Add(new HttpHeader(name, value));
+        Assert.That(WebSocketHandshake.Validate("GET", "1.1", headers).Status, Is.EqualTo(400));
+    }
+
+    [Test]
+    public void Content_length_zero_is_allowed_as_upstream_does()
+    {
+        var headers = Good();
+        headers.Add(new HttpHeader("Content-Length", "0"));
+        Assert.That(WebSocketHandshake.Validate("GET", "1.1", headers).IsValid, Is.True);
     }
 
     [Test]
