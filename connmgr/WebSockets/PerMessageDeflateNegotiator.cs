@@ -29,6 +29,67 @@ internal static class PerMessageDeflateNegotiator
         return null;
     }
 
+    /// <summary>Client mode: the offer we send (no parameters: full windows, context takeover allowed).</summary>
+    public const string ClientOffer = "permessage-deflate";
+
+    /// <summary>Client mode: reads the server's answer to <see cref="ClientOffer"/>.</summary>
+    /// <param name="responseHeaderValues">All Sec-WebSocket-Extensions values of the 101.</param>
+    /// <param name="parameters">The agreed settings, or null when the server declined compression.</param>
+    /// <returns>False when the answer is unusable (the connection must fail, RFC 7692 §5).</returns>
+    public static bool TryReadResponse(IEnumerable<string> responseHeaderValues, out PerMessageDeflateParameters? parameters)
+    {
+        ArgumentNullException.ThrowIfNull(responseHeaderValues);
+        parameters = null;
+        foreach (var value in responseHeaderValues)
+        {
+            foreach (var extension in SplitOutsideQuotes(value, ','))
+            {
+                var parts = SplitOutsideQuotes(extension, ';');
+                if (!parts[0].Trim().Equals("permessage-deflate", StringComparison.OrdinalIgnoreCase))
+                {
+                    // We offered nothing else.
+                    return false;
+                }
+
+                if (parameters is not null)
+                {
+                    return false;
+                }
+
+                var serverNoTakeover = false;
+                var clientNoTakeover = false;
+                for (var i = 1; i < parts.Count; i++)
+                {
+                    var part = parts[i].Trim();
+                    var eq = part.IndexOf('=', StringComparison.Ordinal);
+                    var name = (eq < 0 ? part : part[..eq]).Trim().ToLowerInvariant();
+                    var v = eq < 0 ? null : part[(eq + 1)..].Trim().Trim('"');
+                    switch (name)
+                    {
+                        case "server_no_context_takeover" when v is null:
+                            serverNoTakeover = true;
+                            break;
+                        case "client_no_context_takeover" when v is null:
+                            clientNoTakeover = true;
+                            break;
+                        case "server_max_window_bits" when v is not null && IsWindowBits(v):
+                            // We inflate any window up to 15 bits.
+                            break;
+                        case "client_max_window_bits" when v == "15":
+                            // A smaller window for our compressor is not something DeflateStream can do.
+                            break;
+                        default:
+                            return false;
+                    }
+                }
+
+                parameters = new PerMessageDeflateParameters(serverNoTakeover, clientNoTakeover);
+            }
+        }
+
+        return true;
+    }
+
     private static PerMessageDeflateParameters? TryAccept(string offer)
     {
         var parts = SplitOutsideQuotes(offer, ';');

@@ -147,6 +147,18 @@ internal static class WebSocketHandshake
         return Convert.ToBase64String(hash);
     }
 
+    /// <summary>A fresh Sec-WebSocket-Key for an outgoing handshake (connmgr client mode).</summary>
+    public static string NewClientKey()
+    {
+        Span<byte> nonce = stackalloc byte[16];
+        RandomNumberGenerator.Fill(nonce);
+        return Convert.ToBase64String(nonce);
+    }
+
+    /// <summary>Client mode: whether the server's Sec-WebSocket-Accept answers our key.</summary>
+    public static bool IsValidAccept(string key, string? accept) =>
+        accept is not null && string.Equals(accept.Trim(), ComputeAccept(key), StringComparison.Ordinal);
+
     private static bool IsValidKey(string key)
     {
         // 16 bytes encode to exactly 24 base64 characters ending in "==".

@@ -19,6 +19,7 @@ internal sealed class WebSocketReceiver : IDisposable
     private readonly WebSocketMessageTracker _tracker;
     private readonly PerMessageDeflateDecompressor? _inflater;
     private readonly ArrayBufferWriter<byte>? _inflated;
+    private readonly byte[] _control = new byte[WebSocketFrameParser.MaxControlPayload];
     private bool _closed;
 
     /// <param name="role">Our role (server: frames must be masked).</param>
@@ -42,7 +43,8 @@ internal sealed class WebSocketReceiver : IDisposable
     /// <summary>True once a close frame was received; later bytes are not frames of this connection.</summary>
     public bool CloseReceived => _closed;
 
-    /// <summary>Reads one frame and writes its (unmasked, inflated) payload to <paramref name="payload"/>.</summary>
+    /// <summary>Reads one frame; a data frame's (unmasked, inflated) payload goes to <paramref name="payload"/>.</summary>
+    /// <remarks>Control frame payloads do not touch <paramref name="payload"/>: see <see cref="WebSocketReceived.ControlPayload"/>.</remarks>
     public WebSocketParseStatus TryReceive(
         in ReadOnlySequence<byte> input,
         IBufferWriter<byte> payload,
@@ -61,7 +63,7 @@ internal sealed class WebSocketReceiver : IDisposable
 
         if (frame.IsControl)
         {
-            return ReceiveControl(frame, payload, out received, out error);
+            return ReceiveControl(frame, out received, out error);
         }
 
         if (!_tracker.TryBeginFrame(frame, out var isFirst, out error))
@@ -118,29 +120,26 @@ internal sealed class WebSocketReceiver : IDisposable
 
     public void Dispose() => _inflater?.Dispose();
 
-    private WebSocketParseStatus ReceiveControl(in WebSocketFrame frame, IBufferWriter<byte> payload, out WebSocketReceived received, out WebSocketError error)
+    private WebSocketParseStatus ReceiveControl(in WebSocketFrame frame, out WebSocketReceived received, out WebSocketError error)
     {
         received = default;
         error = default;
-        Span<byte> body = stackalloc byte[WebSocketFrameParser.MaxControlPayload];
-        body = body[..frame.PayloadLength];
-        frame.CopyPayloadTo(body);
+        var body = _control.AsMemory(0, frame.PayloadLength);
+        frame.CopyPayloadTo(body.Span);
         if (frame.Opcode == WebSocketOpcode.Close)
         {
-            if (!WebSocketClosePayload.TryParse(body, out var code, out var reason, out error))
+            if (!WebSocketClosePayload.TryParse(body.Span, out var code, out var reason, out error))
             {
                 return WebSocketParseStatus.Error;
             }
 
             _closed = true;
-            var reasonBytes = body.Length > 2 ? body[2..] : [];
-            payload.Write(reasonBytes);
-            received = new WebSocketReceived(WebSocketOpcode.Close, true, true, reasonBytes.Length, code, reason);
+            var reasonBytes = body.Length > 2 ? body[2..] : ReadOnlyMemory<byte>.Empty;
+            received = new WebSocketReceived(WebSocketOpcode.Close, true, true, reasonBytes.Length, code, reason, reasonBytes);
             return WebSocketParseStatus.Done;
         }
 
-        payload.Write(body);
-        received = new WebSocketReceived(frame.Opcode, true, true, body.Length, 0, string.Empty);
+        received = new WebSocketReceived(frame.Opcode, true, true, body.Length, 0, string.Empty, body);
         return WebSocketParseStatus.Done;
     }
 }

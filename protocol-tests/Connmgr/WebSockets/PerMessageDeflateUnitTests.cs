@@ -123,4 +123,16 @@ public sealed class PerMessageDeflateUnitTests
         Assert.That(inflater.TryDecompress(Convert.FromHexString("f248cdc9c90700"), true, output, 1000, out _, out _), Is.True);
         Assert.That(Encoding.ASCII.GetString(output.WrittenSpan), Is.EqualTo("Hello"));
     }
+
+    [Test]
+    public void Client_mode_reads_the_server_answer()
+    {
+        Assert.That(PerMessageDeflateNegotiator.TryReadResponse([], out var none), Is.True);
+        Assert.That(none, Is.Null);
+        Assert.That(PerMessageDeflateNegotiator.TryReadResponse(["permessage-deflate; server_no_context_takeover; server_max_window_bits=10"], out var p), Is.True);
+        Assert.That(p, Is.EqualTo(new PerMessageDeflateParameters(true, false)));
+        Assert.That(PerMessageDeflateNegotiator.TryReadResponse(["permessage-deflate; client_max_window_bits=10"], out _), Is.False);
+        Assert.That(PerMessageDeflateNegotiator.TryReadResponse(["x-unknown"], out _), Is.False);
+        Assert.That(PerMessageDeflateNegotiator.TryReadResponse(["permessage-deflate, permessage-deflate"], out _), Is.False);
+    }
 }

@@ -77,7 +77,6 @@ internal sealed class WebSocketEchoServer : IAsyncDisposable
         using var receiver = new WebSocketReceiver(WebSocketRole.Server, deflate, maxMessageSize);
         using var sender = new WebSocketSender(WebSocketRole.Server, deflate);
         var message = new ArrayBufferWriter<byte>();
-        var control = new ArrayBufferWriter<byte>();
         var output = new ArrayBufferWriter<byte>();
         var opcode = WebSocketOpcode.Text;
         while (true)
@@ -87,7 +86,6 @@ internal sealed class WebSocketEchoServer : IAsyncDisposable
             var done = false;
             while (!done)
             {
-                control.ResetWrittenCount();
                 var status = receiver.TryReceive(buffer, message, out var received, out var consumed, out var error);
                 if (status == WebSocketParseStatus.NeedMoreData)
                 {
@@ -115,8 +113,7 @@ internal sealed class WebSocketEchoServer : IAsyncDisposable
 
                         break;
                     case WebSocketOpcode.Ping:
-                        // Ping payloads went to the message writer; the echo server keeps it simple.
-                        sender.WriteControl(output, WebSocketOpcode.Pong, []);
+                        sender.WriteControl(output, WebSocketOpcode.Pong, received.ControlPayload.Span);
                         break;
                     case WebSocketOpcode.Close:
                         sender.WriteClose(output, received.CloseCode, received.CloseReason);

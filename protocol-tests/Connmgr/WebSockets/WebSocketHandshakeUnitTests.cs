@@ -125,4 +125,15 @@ public sealed class WebSocketHandshakeUnitTests
         Assert.That(result.Reason, Is.EqualTo("Upgrade Required"));
         Assert.That(result.Headers, Does.Contain(new HttpHeader("Sec-WebSocket-Version", "13")));
     }
+
+    [Test]
+    public void Client_key_is_valid_and_its_accept_checks_out()
+    {
+        var key = WebSocketHandshake.NewClientKey();
+        List<HttpHeader> headers = [.. Good().Where(h => !h.Is("Sec-WebSocket-Key")), new("Sec-WebSocket-Key", key)];
+        Assert.That(WebSocketHandshake.Validate("GET", "1.1", headers).IsValid, Is.True);
+        Assert.That(WebSocketHandshake.IsValidAccept(key, WebSocketHandshake.ComputeAccept(key)), Is.True);
+        Assert.That(WebSocketHandshake.IsValidAccept(key, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), Is.False);
+        Assert.That(WebSocketHandshake.IsValidAccept(key, null), Is.False);
+    }
 }
