@@ -86,6 +86,34 @@ public static class StatsCodec
     /// <summary>Decodes a frame; bad input throws <see cref="StatsPacketException"/> only.</summary>
     public static StatsPacket Decode(ReadOnlySpan<byte> frame)
     {
+        var (type, fields) = ParseFields(frame);
+        return FromDictionary(type, fields);
+    }
+
+    /// <summary>
+    /// Splits a frame into its wire type and its body as generic values (byte strings stay
+    /// <c>byte[]</c> for T bodies, strings for J bodies), without checking the fields; for
+    /// tools that show what arrived. Never throws.
+    /// </summary>
+    public static bool TryParseFields(ReadOnlySpan<byte> frame, out string? type, out Dictionary<string, object?>? fields, out string? error)
+    {
+        try
+        {
+            (type, fields) = ParseFields(frame);
+            error = null;
+            return true;
+        }
+        catch (StatsPacketException ex)
+        {
+            type = null;
+            fields = null;
+            error = ex.Message;
+            return false;
+        }
+    }
+
+    private static (string Type, Dictionary<string, object?> Fields) ParseFields(ReadOnlySpan<byte> frame)
+    {
         var space = frame.IndexOf((byte)' ');
         if (space <= 0)
         {
@@ -97,27 +125,24 @@ public static class StatsCodec
         {
             throw new StatsPacketException($"stats '{type}' frame has no body");
         }
-        Dictionary<string, object?> fields;
         switch (body[0])
         {
             case (byte)'T':
                 try
                 {
-                    fields = TnetString.Parse(body[1..]) as Dictionary<string, object?>
+                    var fields = TnetString.Parse(body[1..]) as Dictionary<string, object?>
                         ?? throw new StatsPacketException($"stats '{type}' body is not a TNetString dictionary");
+                    return (type, fields);
                 }
                 catch (TnetStringException ex)
                 {
                     throw new StatsPacketException($"stats '{type}' body is not a valid TNetString: {ex.Message}", ex);
                 }
-                break;
             case (byte)'J':
-                fields = ParseJson(type, body[1..]);
-                break;
+                return (type, ParseJson(type, body[1..]));
             default:
                 throw new StatsPacketException($"stats '{type}' body starts with neither 'T' nor 'J'");
         }
-        return FromDictionary(type, fields);
     }
 
     /// <summary>The fields upstream sends for a packet, as TNetString-ready values.</summary>
