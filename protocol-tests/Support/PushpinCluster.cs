@@ -96,7 +96,10 @@ public sealed class PushpinCluster : IAsyncDisposable
         return cluster;
     }
 
-    /// <summary>Waits until clients get an HTTP answer on the client port and the publish API answers.</summary>
+    /// <summary>
+    /// Waits until the publish API answers and a client request gets through connmgr to the
+    /// proxy (connmgr answers 503 while no proxy is connected).
+    /// </summary>
     public async Task WaitReadyAsync()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
@@ -107,7 +110,12 @@ public sealed class PushpinCluster : IAsyncDisposable
                 throw new InvalidOperationException($"runner exited with {Runner.ExitCode}:\n{Runner.Output}");
             }
             using var api = await http.GetAsync(new Uri($"http://127.0.0.1:{PublishHttpPort}/"));
-            return api.IsSuccessStatusCode && await PortOpenAsync(HttpPort);
+            if (!api.IsSuccessStatusCode || !await PortOpenAsync(HttpPort))
+            {
+                return false;
+            }
+            using var probe = await http.GetAsync(new Uri($"http://127.0.0.1:{HttpPort}/"));
+            return probe.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable;
         }, $"pushpin ready\n{Runner.Output}", TimeSpan.FromSeconds(60));
     }
 

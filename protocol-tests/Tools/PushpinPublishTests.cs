@@ -77,13 +77,14 @@ public sealed class PushpinPublishTests
         var port = FreePorts.One();
         await using var pull = ChildProcess.Start(ZhttpLibzmqInteropTests.Python, [ZhttpLibzmqInteropTests.Script("zmq_pull_capture.py"), port.ToString(CultureInfo.InvariantCulture)]);
         await pull.WaitForLineAsync("ready");
-        await using var p = await RunAsync("news", "zmq hello", "--close", "--spec", $"tcp://127.0.0.1:{port}");
+        await using var p = await RunAsync("news", "zmq hello", "--code", "202", "--spec", $"tcp://127.0.0.1:{port}");
         Assert.That(p.ExitCode, Is.Zero, p.Output);
         await pull.WaitForLineAsync("item ");
         var item = JsonNode.Parse(pull.Lines.First(l => l.StartsWith("item ", StringComparison.Ordinal))[5..])!;
         Assert.That((string?)item["channel"], Is.EqualTo("news"));
-        Assert.That((string?)item["formats"]!["http-stream"]!["action"], Is.EqualTo("close"));
-        Assert.That((string?)item["formats"]!["ws-message"]!["action"], Is.EqualTo("close"));
-        Assert.That(item["formats"]!["http-response"], Is.Null);
+        Assert.That((int?)item["formats"]!["http-response"]!["code"], Is.EqualTo(202));
+        Assert.That((string?)item["formats"]!["http-response"]!["body"], Is.EqualTo("zmq hello\n"));
+        Assert.That((string?)item["formats"]!["http-stream"]!["content"], Is.EqualTo("zmq hello\n"));
+        Assert.That((string?)item["formats"]!["ws-message"]!["content"], Is.EqualTo("zmq hello"));
     }
 }

@@ -117,8 +117,9 @@ public static class PublishItemBuilder
         JsonArray a => a.Select(FromJson).ToList(),
         JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
         JsonValue v when v.GetValueKind() is JsonValueKind.True or JsonValueKind.False => v.GetValue<bool>(),
-        JsonValue v when v.TryGetValue<long>(out var l) => l,
-        JsonValue v => v.GetValue<double>(),
+        // Numbers may be backed by int, long or JsonElement: go through their JSON text.
+        JsonValue v when long.TryParse(v.ToJsonString(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var l) => l,
+        JsonValue v => double.Parse(v.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture),
         _ => throw new ArgumentException("unexpected JSON node", nameof(node)),
     };
 
