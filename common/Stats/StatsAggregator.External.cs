@@ -56,10 +56,19 @@ public sealed partial class StatsAggregator
             {
                 case StatsPacketType.Connected or StatsPacketType.Disconnected:
                     var id = packet.ConnectionId ?? string.Empty;
-                    if (packet.Type == StatsPacketType.Connected && _connections.ContainsKey(id))
+                    var replacing = false;
+                    var lastReport = now;
+                    if (packet.Type == StatsPacketType.Connected && _connections.TryGetValue(id, out var local))
                     {
-                        // A live local connection wins over what another instance says.
-                        return false;
+                        if (!local.Linger)
+                        {
+                            // A live local connection wins over what another instance says.
+                            return false;
+                        }
+                        // Our lingering entry is now the other instance's: take over its minutes.
+                        replacing = true;
+                        lastReport = local.LastReport;
+                        Forget(local);
                     }
                     // The same connection under another source moved: forget the old entry.
                     foreach (var (otherFrom, byId) in _externalByFrom.ToList())
@@ -76,7 +85,7 @@ public sealed partial class StatsAggregator
                     {
                         if (x is null)
                         {
-                            x = new ExternalConnection(id, route, from) { LastReport = now };
+                            x = new ExternalConnection(id, route, from) { LastReport = lastReport };
                             if (mine is null)
                             {
                                 mine = new Dictionary<string, ExternalConnection>(StringComparer.Ordinal);
@@ -86,7 +95,10 @@ public sealed partial class StatsAggregator
                             _externalByRoute[route] = _externalByRoute.GetValueOrDefault(route) + 1;
                             Schedule(x, now + (long)_options.ConnectionTtl.TotalMilliseconds);
                             UpdateConnectionsMax(route, now);
-                            GetReport(route, now).Minutes++;
+                            if (!replacing)
+                            {
+                                GetReport(route, now).Minutes++;
+                            }
                         }
                         else
                         {
@@ -100,7 +112,7 @@ public sealed partial class StatsAggregator
                         RemoveExternal(x);
                         UpdateConnectionsMax(x.Route, now);
                     }
-                    result = false;
+                    result = replacing;
                     break;
                 case StatsPacketType.ConnectionsMax:
                     if (!_externalMaxes.TryGetValue(route, out var maxes))

@@ -58,6 +58,11 @@ public sealed partial class StatsAggregator
                 }
                 switch (entry)
                 {
+                    case Connection { Linger: true } c:
+                        // The linger ran out: the new owner announces it, so no unavailable.
+                        Forget(c);
+                        (routesUpdated ??= new(StringComparer.Ordinal)).Add(c.Route);
+                        break;
                     case Connection c:
                         Schedule(c, now + _connectionRefreshMs);
                         UpdateMinutes(c, now);

@@ -154,8 +154,14 @@ public sealed partial class StatsAggregator : IDisposable
         }
     }
 
-    /// <summary>Stops tracking a connection and publishes <c>conn</c> with <c>unavailable</c>. False if unknown.</summary>
-    public bool RemoveConnection(string id)
+    /// <summary>
+    /// Stops tracking a connection and publishes <c>conn</c> with <c>unavailable</c>. With
+    /// <paramref name="linger"/> (the connection was handed to another instance, which will
+    /// announce it) nothing is sent: the entry stays counted, unrefreshed, for the connection
+    /// linger, then is dropped silently, unless the other instance's <c>conn</c> replaces it first.
+    /// False if unknown.
+    /// </summary>
+    public bool RemoveConnection(string id, bool linger = false)
     {
         lock (_lock)
         {
@@ -165,6 +171,15 @@ public sealed partial class StatsAggregator : IDisposable
             }
             var now = Now();
             UpdateMinutes(c, now);
+            if (linger)
+            {
+                if (!c.Linger)
+                {
+                    c.Linger = true;
+                    Schedule(c, now + (long)_options.ConnectionLinger.TotalMilliseconds);
+                }
+                return true;
+            }
             if (_options.ConnectionSend)
             {
                 Emit(new StatsPacket { Type = StatsPacketType.Disconnected, From = _options.InstanceId, Route = NullIfEmpty(c.Route), ConnectionId = id });
@@ -429,7 +444,8 @@ public sealed partial class StatsAggregator : IDisposable
 
     private void UpdateMinutes(Tracked c, long now)
     {
-        if (!_reporting)
+        // A lingering connection's minutes are the new owner's to count.
+        if (!_reporting || c is Connection { Linger: true })
         {
             return;
         }
@@ -467,6 +483,8 @@ public sealed partial class StatsAggregator : IDisposable
         public string? PeerAddress { get; } = peerAddress;
 
         public bool Ssl { get; } = ssl;
+
+        public bool Linger { get; set; }
     }
 
     private sealed class Subscription(string mode, string channel) : Scheduled

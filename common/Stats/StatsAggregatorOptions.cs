@@ -26,6 +26,12 @@ public sealed class StatsAggregatorOptions
     /// <summary><c>subscription_linger</c>: how long a lingering removal waits before <c>unavailable</c>.</summary>
     public TimeSpan SubscriptionLinger { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long a connection removed with linger (handed off to another instance) stays counted
+    /// before it is dropped without an <c>unavailable</c> (upstream: 60 s).
+    /// </summary>
+    public TimeSpan ConnectionLinger { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary><c>stats_report_interval</c>; zero turns reports (and connection accounting) off.</summary>
     public TimeSpan ReportInterval { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -118,6 +118,35 @@ public sealed class StatsAggregatorUnitTests
     }
 
     [Test]
+    public void Lingering_removal_sends_nothing_and_drops_the_connection_after_the_linger()
+    {
+        using var stats = Create(new StatsAggregatorOptions { InstanceId = "proxy_1", ConnectionLinger = TimeSpan.FromSeconds(60) });
+        stats.AddConnection("c1", null, StatsConnectionType.Http);
+        Take();
+        Assert.That(stats.RemoveConnection("c1", linger: true), Is.True);
+        Advance(TimeSpan.FromSeconds(59));
+        Assert.That(_sent.Where(p => p.Type is StatsPacketType.Connected or StatsPacketType.Disconnected), Is.Empty, "no unavailable and no refresh while lingering");
+        Assert.That(stats.HasConnection("c1"), Is.True);
+        Advance(TimeSpan.FromSeconds(1));
+        Assert.That(stats.HasConnection("c1"), Is.False);
+        Assert.That(OfType(Take(), StatsPacketType.Disconnected), Is.Empty, "the new owner announces it");
+    }
+
+    [Test]
+    public void Peer_conn_takes_over_a_lingering_local_connection_without_being_forwarded()
+    {
+        using var stats = Create();
+        stats.AddConnection("c1", null, StatsConnectionType.Http);
+        stats.RemoveConnection("c1", linger: true);
+        Take();
+        stats.MergeFromPeer(new StatsPacket { Type = StatsPacketType.Connected, From = "proxy_1", ConnectionId = "c1", Ttl = 120 });
+        Assert.That(_sent, Is.Empty, "replacing our own lingering entry: not forwarded");
+        Assert.That((stats.ConnectionCount, stats.ExternalConnectionCount), Is.EqualTo((0, 1)));
+        stats.MergeFromPeer(new StatsPacket { Type = StatsPacketType.Connected, From = "proxy_1", ConnectionId = "c2", Ttl = 120 });
+        Assert.That(Take().Single().ConnectionId, Is.EqualTo("c2"), "an unknown connection is forwarded");
+    }
+
+    [Test]
     public void Connection_send_off_sends_no_conn_packets()
     {
         using var stats = Create(new StatsAggregatorOptions { InstanceId = "p", ConnectionSend = false });
