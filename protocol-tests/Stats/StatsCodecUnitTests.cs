@@ -191,6 +191,10 @@ public sealed class StatsCodecUnitTests
     [TestCase("sub J{\"mode\":\"ws\",\"channel\":\"c\"}", "missing field 'ttl'")]
     [TestCase("conn-max J{\"max\":1}", "missing field 'ttl'")]
     [TestCase("weather J{}", "unknown stats type 'weather'")]
+    [TestCase("activity J{\"count\":1e400}", "'count' is not an integer")]
+    [TestCase("activity J{\"count\":1.5}", "'count' is not an integer")]
+    [TestCase("activity T12:5:count,1:x,}", "'count' is not an integer")]
+    [TestCase("activity J{\"count\":99999999999999999999999}", "'count' is not an integer")]
     [TestCase("activity J{\"count\":1,\"from\":5}", "'from' is not a string")]
     public void Bad_frames_give_a_clear_error(string frame, string reason)
     {
