@@ -121,6 +121,36 @@ public sealed class StatsPublisherTests
     }
 
     [Test]
+    public async Task Subscriber_reads_a_publisher_and_drops_bad_frames()
+    {
+        var port = FreePorts.One();
+        using var publisher = new StatsPublisher($"tcp://127.0.0.1:{port}", StatsFormat.Json, NullLogger.Instance);
+        publisher.Start();
+        using var subscriber = new StatsSubscriber([$"tcp://127.0.0.1:{port}"], NullLogger.Instance, ["activity", "report"]);
+        subscriber.Start();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        // Slow joiner: publish until the first one arrives.
+        StatsPacket? first = null;
+        await Eventually.TrueAsync(() =>
+        {
+            publisher.Publish(new StatsPacket { Type = StatsPacketType.Activity, From = "probe", Count = 1 });
+            return subscriber.Incoming.TryRead(out first);
+        }, "subscriber connected");
+        Assert.That(first!.From, Is.EqualTo("probe"));
+        publisher.PublishFrame("activity Tgarbage"u8.ToArray());
+        publisher.Publish(new StatsPacket { Type = StatsPacketType.Counts, From = "filtered-out", RequestsReceived = 1 });
+        publisher.Publish(new StatsPacket { Type = StatsPacketType.Report, From = "proxy_1", MessagesSent = 3 });
+        StatsPacket next;
+        do
+        {
+            next = await subscriber.Incoming.ReadAsync(cts.Token);
+        }
+        while (next.From == "probe");
+        Assert.That((next.Type, next.From, next.MessagesSent), Is.EqualTo((StatsPacketType.Report, "proxy_1", (long?)3)));
+        Assert.That(subscriber.Invalid, Is.EqualTo(1));
+    }
+
+    [Test]
     public void Bind_failure_names_the_spec()
     {
         var port = FreePorts.One();
