@@ -20,19 +20,48 @@ internal sealed class HandlerHarness : IDisposable
 {
     public const string HandlerId = "handler_test";
 
-    private readonly CancellationTokenSource _stop = new();
+    private readonly CancellationTokenSource _stop;
     private readonly Task _run;
     private int _nextCallId;
 
     public HandlerHarness()
     {
-        AcceptPort = FreePorts.One();
-        StreamPort = FreePorts.One();
-        OutPort = FreePorts.One();
-        PullPort = FreePorts.One();
-        HttpPort = FreePorts.One();
-        CommandPort = FreePorts.One();
-        SubPort = FreePorts.One();
+        // A port that FreePorts reports free can still refuse a NetMQ bind (TIME_WAIT from an
+        // earlier test, or handed out twice): retry the whole set-up on fresh ports.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                (_stop, _run) = Start();
+                return;
+            }
+            catch (Exception ex) when (attempt < 5 && ex is NetMQException or TimeoutException or System.Net.Sockets.SocketException)
+            {
+                DisposePeers();
+            }
+        }
+    }
+
+    private (CancellationTokenSource, Task) Start()
+    {
+        var ports = new HashSet<int>();
+        int Fresh()
+        {
+            int p;
+            do
+            {
+                p = FreePorts.One();
+            }
+            while (!ports.Add(p));
+            return p;
+        }
+        AcceptPort = Fresh();
+        StreamPort = Fresh();
+        OutPort = Fresh();
+        PullPort = Fresh();
+        HttpPort = Fresh();
+        CommandPort = Fresh();
+        SubPort = Fresh();
 
         Proxy = new DealerSocket();
         Proxy.Bind($"tcp://127.0.0.1:{AcceptPort}");
@@ -57,36 +86,40 @@ internal sealed class HandlerHarness : IDisposable
             ConnmgrOutSpecs = [$"tcp://127.0.0.1:{OutPort}"],
         };
         Server = new HandlerServer(Options, NullLoggerFactory.Instance);
-        _run = Task.Run(() => Server.RunAsync(_stop.Token));
-        if (!Server.Ready.Wait(TimeSpan.FromSeconds(10)))
+        var stop = new CancellationTokenSource();
+        var run = Task.Run(() => Server.RunAsync(stop.Token));
+        if (Task.WhenAny(Server.Ready, run).Wait(TimeSpan.FromSeconds(10)) && Server.Ready.IsCompleted)
         {
-            throw new TimeoutException("handler did not start: " + _run.Exception);
+            return (stop, run);
         }
+        stop.Cancel();
+        stop.Dispose();
+        throw new TimeoutException("handler did not start: " + run.Exception?.GetBaseException().Message);
     }
 
-    public int AcceptPort { get; }
+    public int AcceptPort { get; private set; }
 
-    public int StreamPort { get; }
+    public int StreamPort { get; private set; }
 
-    public int OutPort { get; }
+    public int OutPort { get; private set; }
 
-    public int PullPort { get; }
+    public int PullPort { get; private set; }
 
-    public int HttpPort { get; }
+    public int HttpPort { get; private set; }
 
-    public int CommandPort { get; }
+    public int CommandPort { get; private set; }
 
-    public int SubPort { get; }
+    public int SubPort { get; private set; }
 
-    public HandlerOptions Options { get; }
+    public HandlerOptions Options { get; private set; } = null!;
 
-    public HandlerServer Server { get; }
+    public HandlerServer Server { get; private set; } = null!;
 
-    public DealerSocket Proxy { get; }
+    public DealerSocket Proxy { get; private set; } = null!;
 
-    public RouterSocket Connmgr { get; }
+    public RouterSocket Connmgr { get; private set; } = null!;
 
-    public SubscriberSocket ConnmgrSub { get; }
+    public SubscriberSocket ConnmgrSub { get; private set; } = null!;
 
     public static Dictionary<string, object?> Request(string id, int outCredits = 1000, bool routerResp = true, int inSeq = 1, int outSeq = 1) => new()
     {
@@ -222,9 +255,14 @@ internal sealed class HandlerHarness : IDisposable
         {
             // Reported by the test that caused it.
         }
-        Proxy.Dispose();
-        Connmgr.Dispose();
-        ConnmgrSub.Dispose();
+        DisposePeers();
         _stop.Dispose();
+    }
+
+    private void DisposePeers()
+    {
+        Proxy?.Dispose();
+        Connmgr?.Dispose();
+        ConnmgrSub?.Dispose();
     }
 }
