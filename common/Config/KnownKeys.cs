@@ -70,6 +70,8 @@ public static class KnownKeys
             ["sig_iss"] = KeyKind.Text,
             ["sig_key"] = KeyKind.Text,
             ["upstream_key"] = KeyKind.Text,
+            // Ours: how long the proxy waits for the handler to accept a GRIP session.
+            ["accept_timeout_ms"] = KeyKind.Int,
             ["sockjs_url"] = KeyKind.Text,
             ["workers"] = KeyKind.Int,
             ["max_open_requests"] = KeyKind.Int,

@@ -1,0 +1,92 @@
+using Pushpin.Common.Config;
+
+namespace Pushpin.Handler;
+
+/// <summary>
+/// Everything the handler reads from configuration, resolved once at start-up, so the core never
+/// depends on how config is read (tests build it directly).
+/// </summary>
+internal sealed record HandlerOptions
+{
+    /// <summary>zhttp <c>from</c> and ROUTER identity (<c>handler_&lt;pid&gt;</c>).</summary>
+    public string InstanceId { get; init; } = $"handler_{Environment.ProcessId}";
+
+    /// <summary><c>[handler] push_in_spec</c>: PULL bind for publish items.</summary>
+    public string? PushInSpec { get; init; } = "tcp://127.0.0.1:5560";
+
+    /// <summary><c>[handler] push_in_sub_specs</c> first spec, reported by get-zmq-uris when the SUB binds.</summary>
+    public string? PushInSubSpec { get; init; }
+
+    /// <summary><c>[handler] push_in_sub_specs</c> (legacy <c>push_in_sub_spec</c> merged); empty = no SUB input.</summary>
+    public IReadOnlyList<string> PushInSubSpecs { get; init; } = [];
+
+    /// <summary><c>[handler] push_in_sub_connect</c>: connect the SUB instead of binding it.</summary>
+    public bool PushInSubConnect { get; init; }
+
+    /// <summary><c>[handler] push_in_http_addr</c>.</summary>
+    public string PushInHttpAddr { get; init; } = "127.0.0.1";
+
+    /// <summary><c>[handler] push_in_http_port</c>; 0 or less disables the HTTP API.</summary>
+    public int PushInHttpPort { get; init; } = 5561;
+
+    public int PushInHttpMaxHeadersSize { get; init; } = 10_000;
+
+    public int PushInHttpMaxBodySize { get; init; } = 1_000_000;
+
+    /// <summary><c>[handler] command_spec</c>: zrpc ROUTER bind.</summary>
+    public string? CommandSpec { get; init; } = "tcp://127.0.0.1:5563";
+
+    /// <summary><c>[handler] proxy_accept_specs</c>: ROUTER connects to the proxy's accept DEALER.</summary>
+    public IReadOnlyList<string> ProxyAcceptSpecs { get; init; } = ["tcp://127.0.0.1:14601"];
+
+    /// <summary><c>[proxy] connmgr_in_stream_specs</c>: ROUTER connects to connmgr's stream ROUTER.</summary>
+    public IReadOnlyList<string> ConnmgrInStreamSpecs { get; init; } = ["tcp://127.0.0.1:14501"];
+
+    /// <summary><c>[proxy] connmgr_out_specs</c>: PUB connects to connmgr's SUB.</summary>
+    public IReadOnlyList<string> ConnmgrOutSpecs { get; init; } = ["tcp://127.0.0.1:14502"];
+
+    /// <summary><c>[handler] connection_subscription_max</c>.</summary>
+    public int ConnectionSubscriptionMax { get; init; } = 20;
+
+    /// <summary>Reads the handler's keys; absent external specs get upstream's defaults shifted by port_offset.</summary>
+    public static HandlerOptions FromConfig(PushpinConfig config)
+    {
+        var offset = config.PortOffset;
+        string Spec(string key, int port) => config.GetSocketSpec("handler", key) ?? $"tcp://127.0.0.1:{port + offset}";
+        IReadOnlyList<string> Specs(string section, string key, string fallbackSection)
+        {
+            var specs = config.GetSocketSpecs(section, key);
+            return specs.Count > 0 ? specs : config.GetSocketSpecs(fallbackSection, key);
+        }
+
+        var subSpecs = new List<string>(config.GetSocketSpecs("handler", "push_in_sub_specs"));
+        foreach (var legacy in config.GetSocketSpecs("handler", "push_in_sub_spec"))
+        {
+            if (!subSpecs.Contains(legacy))
+            {
+                subSpecs.Add(legacy);
+            }
+        }
+        if (subSpecs.Count == 0)
+        {
+            subSpecs.Add($"tcp://127.0.0.1:{5562 + offset}");
+        }
+        var subConnect = config.GetBool("handler", "push_in_sub_connect", false);
+        return new HandlerOptions
+        {
+            PushInSpec = Spec("push_in_spec", 5560),
+            PushInSubSpec = subConnect ? null : subSpecs[0],
+            PushInSubSpecs = subSpecs,
+            PushInSubConnect = subConnect,
+            PushInHttpAddr = config.GetString("handler", "push_in_http_addr", "127.0.0.1"),
+            PushInHttpPort = config.Contains("handler", "push_in_http_port") ? config.GetPort("handler", "push_in_http_port", 5561) : 5561 + offset,
+            PushInHttpMaxHeadersSize = config.GetInt("handler", "push_in_http_max_headers_size", 10_000),
+            PushInHttpMaxBodySize = config.GetInt("handler", "push_in_http_max_body_size", 1_000_000),
+            CommandSpec = Spec("command_spec", 5563),
+            ProxyAcceptSpecs = config.GetSocketSpecs("handler", "proxy_accept_specs"),
+            ConnmgrInStreamSpecs = Specs("proxy", "connmgr_in_stream_specs", "handler"),
+            ConnmgrOutSpecs = Specs("proxy", "connmgr_out_specs", "handler"),
+            ConnectionSubscriptionMax = config.GetInt("handler", "connection_subscription_max", 20),
+        };
+    }
+}

@@ -1,0 +1,150 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Pushpin.Common.Hosting;
+using Pushpin.Common.Transport;
+using Pushpin.Common.Zhttp;
+using Pushpin.Common.Zrpc;
+using Pushpin.Handler.Publishing;
+using Pushpin.Handler.Sessions;
+
+namespace Pushpin.Handler;
+
+/// <summary>
+/// Wires the handler's sockets to its engine: zrpc accept (from the proxy), the zhttp responder
+/// (toward connmgr), and the publish inputs (HTTP API, PULL, command socket).
+/// </summary>
+internal sealed partial class HandlerServer
+{
+    private readonly HandlerOptions _options;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+
+    public HandlerServer(HandlerOptions options, ILoggerFactory loggers)
+    {
+        _options = options;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger("handler");
+    }
+
+    /// <summary>Set once every socket is bound and the engine runs (tests wait on it).</summary>
+    public Task Ready => _ready.Task;
+
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Runs until <paramref name="ct"/> is cancelled. Bind failures throw <see cref="DaemonFatalException"/> naming the key.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var o = _options;
+        using var responder = Create(() => new ZhttpResponder(o.InstanceId, new ZhttpEndpoints([], o.ConnmgrInStreamSpecs, o.ConnmgrOutSpecs, Bind: false), _loggers.CreateLogger("zhttp")));
+        var ctx = new SessionContext(o.InstanceId, new ResponderSender(responder), TimeProvider.System, _loggers.CreateLogger("handler.sessions"));
+        var engine = new HandlerEngine(ctx, o.ConnectionSubscriptionMax);
+
+        void PublishItems(IReadOnlyList<PublishItem> items) => engine.Post(() => engine.Publish(items));
+        void Recover() => engine.Post(engine.Recover);
+
+        using var accept = Create(() => new ZrpcServer(o.ProxyAcceptSpecs, bind: false, _loggers.CreateLogger("zrpc"), "[handler] proxy_accept_specs"));
+        using var command = o.CommandSpec is null ? null : Create(() => new ZrpcServer([o.CommandSpec], bind: true, _loggers.CreateLogger("zrpc"), "[handler] command_spec"));
+        using var pull = o.PushInSpec is null ? null : Create(() => new PushInput(o.PushInSpec, item => engine.Post(() => engine.Publish(item)), _loggers.CreateLogger("handler.pull")));
+        using var sub = o.PushInSubSpecs.Count == 0 ? null : Create(() => new SubInput(o.PushInSubSpecs, o.PushInSubConnect, item => engine.Post(() => engine.Publish(item)), _loggers.CreateLogger("handler.sub")));
+        if (sub is not null)
+        {
+            engine.ChannelSubscriptionChanged = sub.SetSubscribed;
+        }
+        var commands = new CommandHandler(o.CommandSpec, o.PushInSpec, o.PushInSubSpec, PublishItems, Recover, _loggers.CreateLogger("handler.command"));
+
+        ControlHttpServer? http = null;
+        if (o.PushInHttpPort > 0)
+        {
+            var api = new ControlApi(PublishItems, Recover);
+            if (!IPAddress.TryParse(o.PushInHttpAddr, out var address))
+            {
+                throw new DaemonFatalException($"[handler] push_in_http_addr: '{o.PushInHttpAddr}' is not an IP address");
+            }
+            http = new ControlHttpServer(address, o.PushInHttpPort, o.PushInHttpMaxHeadersSize, o.PushInHttpMaxBodySize, api.Handle, _loggers.CreateLogger("handler.http"));
+            try
+            {
+                http.Start();
+            }
+            catch (SocketException ex)
+            {
+                throw DaemonFatalException.CannotBind($"{o.PushInHttpAddr}:{o.PushInHttpPort}", "handler", "push_in_http_port", ex.Message, ex);
+            }
+        }
+
+        try
+        {
+            responder.Start();
+            accept.Start();
+            command?.Start();
+            pull?.Start();
+            sub?.Start();
+
+            var engineTask = engine.RunAsync(ct);
+            var pumps = new List<Task>
+            {
+                PumpAsync(accept.Calls, call => engine.Post(() => engine.HandleAcceptCall(call)), ct),
+                PumpAsync(responder.Incoming, p => engine.Post(() => engine.HandlePacket(p)), ct),
+            };
+            if (command is not null)
+            {
+                pumps.Add(PumpAsync(command.Calls, commands.Handle, ct));
+            }
+            Log.Started(_logger, o.InstanceId, o.PushInSpec ?? "-", o.PushInHttpPort, o.CommandSpec ?? "-");
+            _ready.TrySetResult();
+            await engineTask.ConfigureAwait(false);
+            await Task.WhenAll(pumps).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (http is not null)
+            {
+                await http.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static T Create<T>(Func<T> create)
+    {
+        try
+        {
+            return create();
+        }
+        catch (SocketBindException ex)
+        {
+            throw new DaemonFatalException(ex.Message, ex);
+        }
+    }
+
+    private async Task PumpAsync<T>(ChannelReader<T> reader, Action<T> handle, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var item in reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                try
+                {
+                    handle(item);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    Log.PumpFailed(_logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "started as {Id} (pull {Pull}, http port {HttpPort}, command {Command})")]
+        public static partial void Started(ILogger logger, string id, string pull, int httpPort, string command);
+
+        [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "input handling failed")]
+        public static partial void PumpFailed(ILogger logger, Exception ex);
+    }
+}

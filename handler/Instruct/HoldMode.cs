@@ -1,0 +1,8 @@
+namespace Pushpin.Handler.Instruct;
+
+internal enum HoldMode
+{
+    None,
+    Response,
+    Stream,
+}

@@ -1,0 +1,27 @@
+using Pushpin.Handler.Http;
+
+namespace Pushpin.Handler.Publishing;
+
+/// <summary>A response for the control API (Connection and Content-Length are added by the server).</summary>
+internal sealed class ControlHttpResponse
+{
+    public ControlHttpResponse(int code, string reason, string body, string contentType = "text/plain", HeaderList? headers = null)
+    {
+        Code = code;
+        Reason = reason;
+        Body = System.Text.Encoding.UTF8.GetBytes(body);
+        Headers = headers ?? [];
+        Headers.Add("Content-Type", contentType);
+    }
+
+    public int Code { get; }
+
+    public string Reason { get; }
+
+    public HeaderList Headers { get; }
+
+    public byte[] Body { get; }
+
+    /// <summary>Work to run after the response was written (publishing happens after the reply, as upstream).</summary>
+    public Action? After { get; init; }
+}

@@ -1,0 +1,9 @@
+namespace Pushpin.Handler.Publishing;
+
+internal enum PublishAction
+{
+    Send,
+    Hint,
+    Close,
+    Refresh,
+}

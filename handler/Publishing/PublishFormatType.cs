@@ -1,0 +1,8 @@
+namespace Pushpin.Handler.Publishing;
+
+internal enum PublishFormatType
+{
+    HttpResponse,
+    HttpStream,
+    WebSocketMessage,
+}

@@ -1,0 +1,546 @@
+using System.Buffers;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Pushpin.Common.Zhttp;
+using Pushpin.Handler.Http;
+using Pushpin.Handler.Instruct;
+using Pushpin.Handler.Publishing;
+
+namespace Pushpin.Handler.Sessions;
+
+/// <summary>
+/// One held HTTP request (response or stream hold) after the proxy handed it over: continues
+/// the zhttp session toward connmgr (seq, credits, keep-alives) and turns published items into
+/// response data. Only the engine thread touches it.
+/// </summary>
+internal sealed partial class HttpSession
+{
+    /// <summary>Published items waiting for credits, per session (upstream's PUBLISH_QUEUE_MAX).</summary>
+    public const int PublishQueueMax = 100;
+
+    // Filters whose target is message content; an item's content-filters must equal the
+    // channel's list of these exactly.
+    private static readonly string[] MessageContentFilters = ["var-subst", "build-id", "http-modify"];
+
+    private readonly SessionContext _ctx;
+    private readonly GripInstruct _instruct;
+    private readonly Queue<PublishItem> _queue = new();
+    private byte[]? _pending;
+    private int _pendingStart;
+    private int _pendingLength;
+    private bool _closing;
+    private long _keepAliveDue = long.MaxValue;
+    private long _timeoutDue = long.MaxValue;
+
+    private readonly RequestState _rs;
+    private readonly HeaderList _requestHeaders;
+
+    public HttpSession(SessionContext ctx, RequestState rs, GripInstruct instruct, IReadOnlyList<string> channelNames, HeaderList? requestHeaders = null)
+    {
+        _ctx = ctx;
+        _instruct = instruct;
+        _rs = rs;
+        _requestHeaders = requestHeaders ?? [];
+        From = rs.Sender;
+        Id = rs.Id;
+        RouterResp = rs.RouterResp;
+        InSeq = rs.InSeq;
+        OutSeq = rs.OutSeq;
+        Credits = rs.OutCredits;
+        UserData = rs.UserData;
+        Mode = instruct.HoldMode;
+        for (var i = 0; i < channelNames.Count; i++)
+        {
+            // Each session tracks its own prev-id (one accept may hand over several sessions).
+            var channel = new InstructChannel(channelNames[i]);
+            if (i < instruct.Channels.Count)
+            {
+                channel.PrevId = instruct.Channels[i].PrevId;
+                channel.Filters.AddRange(instruct.Channels[i].Filters);
+            }
+            Channels[channelNames[i]] = channel;
+        }
+        LastReceivedMs = ctx.NowMs;
+    }
+
+    /// <summary>The requester (connmgr) instance id.</summary>
+    public string From { get; }
+
+    public string Id { get; }
+
+    public bool RouterResp { get; }
+
+    public HoldMode Mode { get; }
+
+    /// <summary>Next seq expected from the requester.</summary>
+    public int InSeq { get; private set; }
+
+    /// <summary>Next seq we send.</summary>
+    public int OutSeq { get; private set; }
+
+    /// <summary>Response body bytes we may still send.</summary>
+    public int Credits { get; private set; }
+
+    public object? UserData { get; }
+
+    /// <summary>The peer announced multi-id packet support (ext.multi).</summary>
+    public bool PeerMulti { get; private set; }
+
+    /// <summary>Subscribed channels by full (prefixed) name.</summary>
+    public Dictionary<string, InstructChannel> Channels { get; } = new(StringComparer.Ordinal);
+
+    public bool Finished { get; private set; }
+
+    public long LastReceivedMs { get; private set; }
+
+    public int QueuedItems => _queue.Count;
+
+    /// <summary>The earliest time <see cref="OnTimer"/> has work to do.</summary>
+    public long NextDueMs => Math.Min(_keepAliveDue, _timeoutDue);
+
+    /// <summary>Takes over the session: keep-alive first (so connmgr adopts us), then the response.</summary>
+    public void Start(bool responseSent)
+    {
+        Send(NewPacket(ZhttpPacketType.KeepAlive));
+
+        if (Mode == HoldMode.Response)
+        {
+            _timeoutDue = _ctx.NowMs + (_instruct.Timeout * 1000L);
+            return;
+        }
+
+        // Stream hold: send the instruct response now and keep the body open.
+        if (!responseSent)
+        {
+            var r = _instruct.Response;
+            var source = r.Headers;
+            if (_rs.AutoCrossOrigin)
+            {
+                source = new HeaderList(source);
+                Cors.Apply(_requestHeaders, source);
+            }
+            var headers = new List<HttpHeader>(source.Count);
+            foreach (var h in source)
+            {
+                if (!h.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                {
+                    headers.Add(new HttpHeader(h.Key, h.Value));
+                }
+            }
+            var head = NewPacket(ZhttpPacketType.Data);
+            head.Code = r.Code;
+            head.Reason = r.Reason;
+            head.Headers = headers;
+            var first = Math.Min(Credits, r.Body.Length);
+            head.Body = r.Body.AsMemory(0, first);
+            head.More = true;
+            Credits -= first;
+            Send(head);
+            if (first < r.Body.Length)
+            {
+                Append(r.Body.AsSpan(first));
+            }
+        }
+
+        // Ordering needs a next link to recover gaps; without one upstream ends the stream.
+        foreach (var c in Channels.Values)
+        {
+            if (c.PrevId is not null && _instruct.NextLink is null)
+            {
+                Log.PrevIdWithoutNextLink(_ctx.Logger, Id, c.Name);
+                _closing = true;
+                Flush();
+                return;
+            }
+        }
+
+        ArmKeepAlive();
+    }
+
+    /// <summary>Queues a published item for this session (http-response or http-stream, by hold mode).</summary>
+    public void Publish(PublishItem item)
+    {
+        if (Finished || _closing)
+        {
+            return;
+        }
+        if (_queue.Count >= PublishQueueMax)
+        {
+            Log.QueueFull(_ctx.Logger, Id);
+            return;
+        }
+        _queue.Enqueue(item);
+        ProcessQueue();
+    }
+
+    /// <summary>A packet from the requester for this session (or one entry of a multi-id packet).</summary>
+    public void OnPacket(ZhttpPacket p, int seq)
+    {
+        if (Finished)
+        {
+            return;
+        }
+        LastReceivedMs = _ctx.NowMs;
+        if (p.Multi)
+        {
+            PeerMulti = true;
+        }
+
+        // Errors and cancels are honoured before the seq check and never answered.
+        if (p.Type is ZhttpPacketType.Cancel or ZhttpPacketType.Error)
+        {
+            Log.Ended(_ctx.Logger, Id, p.Type.ToString(), p.Condition ?? string.Empty);
+            End();
+            return;
+        }
+
+        if (seq >= 0)
+        {
+            if (seq != InSeq)
+            {
+                Log.BadSeq(_ctx.Logger, Id, seq, InSeq);
+                Send(NewPacket(ZhttpPacketType.Cancel));
+                End();
+                return;
+            }
+            InSeq++;
+        }
+
+        if (p.Credits > 0 && p.Type is ZhttpPacketType.Credit or ZhttpPacketType.Data)
+        {
+            Credits += p.Credits;
+            Flush();
+            ProcessQueue();
+        }
+    }
+
+    /// <summary>Runs due timers (response-hold timeout, stream keep-alive).</summary>
+    public void OnTimer(long nowMs)
+    {
+        if (Finished)
+        {
+            return;
+        }
+        if (nowMs >= _timeoutDue)
+        {
+            _timeoutDue = long.MaxValue;
+            var r = _instruct.Response;
+            Respond(r.Code, r.Reason, r.Headers, r.Body);
+            return;
+        }
+        if (nowMs >= _keepAliveDue)
+        {
+            _keepAliveDue = long.MaxValue;
+            if (_pendingLength == 0 && !_closing)
+            {
+                Write(_instruct.KeepAliveData);
+            }
+            ArmKeepAlive(force: true);
+        }
+    }
+
+    /// <summary>A zhttp-level keep-alive (the engine batches these for multi peers).</summary>
+    public int TakeSeqForKeepAlive() => OutSeq++;
+
+    public void SendSingleKeepAlive() => Send(NewPacket(ZhttpPacketType.KeepAlive));
+
+    /// <summary>Forgets the session without sending anything (expired, or the requester ended it).</summary>
+    public void End()
+    {
+        Finished = true;
+        _queue.Clear();
+        ReleasePending();
+    }
+
+    private void ProcessQueue()
+    {
+        while (!Finished && !_closing && _queue.Count > 0 && _pendingLength == 0 && (Credits > 0 || Mode == HoldMode.Response))
+        {
+            var item = _queue.Dequeue();
+            var format = Mode == HoldMode.Response ? item.HttpResponse : item.HttpStream;
+            if (format is null || !Channels.TryGetValue(item.Channel, out var channel))
+            {
+                continue;
+            }
+
+            if (channel.PrevId is not null)
+            {
+                if (!string.Equals(channel.PrevId, item.PrevId, StringComparison.Ordinal))
+                {
+                    // Upstream re-syncs through the backend here (retry/next link); without that
+                    // path the out-of-order item is dropped.
+                    Log.PrevIdMismatch(_ctx.Logger, Id, item.PrevId ?? string.Empty, channel.PrevId);
+                    continue;
+                }
+                channel.PrevId = item.Id;
+            }
+
+            if (format.ContentFilters is not null && !ContentFiltersMatch(channel, format.ContentFilters))
+            {
+                continue;
+            }
+
+            switch (format.Action)
+            {
+                case PublishAction.Send when Mode == HoldMode.Response:
+                    RespondPublished(format);
+                    return;
+                case PublishAction.Send:
+                    Write(format.Body);
+                    if (_instruct.KeepAliveMode == KeepAliveMode.Idle)
+                    {
+                        ArmKeepAlive(force: true);
+                    }
+                    break;
+                case PublishAction.Close when Mode == HoldMode.Stream:
+                    _closing = true;
+                    _keepAliveDue = long.MaxValue;
+                    Flush();
+                    return;
+                default:
+                    // hint needs retries/next links (not here yet); refresh and close on a
+                    // response hold are ignored, as upstream.
+                    Log.ActionIgnored(_ctx.Logger, Id, format.Action.ToString());
+                    break;
+            }
+        }
+    }
+
+    private static bool ContentFiltersMatch(InstructChannel channel, List<string> itemFilters)
+    {
+        var n = 0;
+        foreach (var f in channel.Filters)
+        {
+            if (Array.IndexOf(MessageContentFilters, f) < 0)
+            {
+                continue;
+            }
+            if (n >= itemFilters.Count || itemFilters[n] != f)
+            {
+                return false;
+            }
+            n++;
+        }
+        return n == itemFilters.Count;
+    }
+
+    // Response hold delivery: instruct headers merged with the published ones (a published header
+    // replaces every same-named original), minus the names the publisher listed in Grip-Expose-Headers.
+    private void RespondPublished(PublishFormat f)
+    {
+        var headers = new HeaderList(_instruct.Response.Headers);
+        foreach (var h in f.Headers)
+        {
+            headers.RemoveAll(h.Key);
+        }
+        List<string>? remove = null;
+        foreach (var h in f.Headers)
+        {
+            if (h.Key.StartsWith("Grip-", StringComparison.OrdinalIgnoreCase))
+            {
+                if (h.Key.Equals("Grip-Expose-Headers", StringComparison.OrdinalIgnoreCase))
+                {
+                    remove ??= [];
+                    remove.AddRange(h.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+                }
+                continue;
+            }
+            headers.Add(h);
+        }
+        if (remove is not null)
+        {
+            foreach (var name in remove)
+            {
+                headers.RemoveAll(name);
+            }
+        }
+        var body = f.BodyPatch is not null ? JsonPatch.ApplyToBody(_instruct.Response.Body, f.BodyPatch) : f.Body;
+        Respond(f.Code, f.Reason, headers, body);
+    }
+
+    // A complete response: Content-Length is set here so the framing does not depend on how the
+    // body is split by credits.
+    private void Respond(int code, string reason, HeaderList source, byte[] body)
+    {
+        if (_rs.AutoCrossOrigin)
+        {
+            source = new HeaderList(source);
+            source.RemoveAll("Content-Length");
+            if (!string.IsNullOrEmpty(_rs.JsonpCallback))
+            {
+                JsonP.Wrap(_rs.JsonpCallback, _rs.JsonpExtendedResponse, ref code, ref reason, source, ref body);
+            }
+            else
+            {
+                Cors.Apply(_requestHeaders, source);
+            }
+        }
+
+        var headers = new List<HttpHeader>(source.Count + 1);
+        foreach (var h in source)
+        {
+            if (!h.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                headers.Add(new HttpHeader(h.Key, h.Value));
+            }
+        }
+        headers.Add(new HttpHeader("Content-Length", body.Length.ToString(CultureInfo.InvariantCulture)));
+
+        _closing = true;
+        _timeoutDue = long.MaxValue;
+        _queue.Clear();
+        var first = Math.Min(Credits, body.Length);
+        var head = NewPacket(ZhttpPacketType.Data);
+        head.Code = code;
+        head.Reason = reason;
+        head.Headers = headers;
+        head.Body = body.AsMemory(0, first);
+        head.More = first < body.Length;
+        Credits -= first;
+        Send(head);
+        if (first < body.Length)
+        {
+            Append(body.AsSpan(first));
+        }
+        else
+        {
+            Finished = true;
+        }
+    }
+
+    // Body data: straight out when nothing is pending (no copy; the hot fan-out path), the rest
+    // of it buffered until credits arrive.
+    private void Write(byte[] data)
+    {
+        if (_pendingLength > 0)
+        {
+            Append(data);
+            Flush();
+            return;
+        }
+        var n = Math.Min(Credits, data.Length);
+        if (n > 0)
+        {
+            var p = NewPacket(ZhttpPacketType.Data);
+            p.Body = data.AsMemory(0, n);
+            p.More = true;
+            Credits -= n;
+            Send(p);
+        }
+        if (n < data.Length)
+        {
+            Append(data.AsSpan(n));
+        }
+    }
+
+    // Sends as much pending body as credits allow; after a close, the last packet has no "more".
+    private void Flush()
+    {
+        while (_pendingLength > 0 && Credits > 0)
+        {
+            var n = Math.Min(_pendingLength, Credits);
+            var p = NewPacket(ZhttpPacketType.Data);
+            p.Body = _pending.AsMemory(_pendingStart, n);
+            _pendingStart += n;
+            _pendingLength -= n;
+            Credits -= n;
+            p.More = !(_closing && _pendingLength == 0);
+            Send(p);
+            if (!p.More)
+            {
+                Finished = true;
+            }
+        }
+        if (_pendingLength == 0)
+        {
+            ReleasePending();
+            if (_closing && !Finished)
+            {
+                Send(NewPacket(ZhttpPacketType.Data));
+                Finished = true;
+            }
+        }
+    }
+
+    private void Append(ReadOnlySpan<byte> data)
+    {
+        if (data.IsEmpty)
+        {
+            return;
+        }
+        if (_pending is null)
+        {
+            _pending = ArrayPool<byte>.Shared.Rent(Math.Max(data.Length, 4096));
+            _pendingStart = 0;
+        }
+        else if (_pendingStart + _pendingLength + data.Length > _pending.Length)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_pendingLength + data.Length, _pending.Length * 2));
+            _pending.AsSpan(_pendingStart, _pendingLength).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(_pending);
+            _pending = bigger;
+            _pendingStart = 0;
+        }
+        data.CopyTo(_pending.AsSpan(_pendingStart + _pendingLength));
+        _pendingLength += data.Length;
+    }
+
+    private void ReleasePending()
+    {
+        if (_pending is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_pending);
+            _pending = null;
+        }
+        _pendingStart = 0;
+        _pendingLength = 0;
+    }
+
+    // Upstream subtracts up to one second of jitter so many streams do not fire together.
+    private void ArmKeepAlive(bool force = false)
+    {
+        if (_instruct.KeepAliveTimeout < 0 || Mode != HoldMode.Stream || _closing)
+        {
+            return;
+        }
+        if (!force && _keepAliveDue != long.MaxValue)
+        {
+            return;
+        }
+        var ms = (_instruct.KeepAliveTimeout * 1000L) - Random.Shared.Next(1000);
+        _keepAliveDue = _ctx.NowMs + Math.Max(ms, 0);
+    }
+
+    private ZhttpPacket NewPacket(ZhttpPacketType type) => new()
+    {
+        From = _ctx.InstanceId,
+        Id = Id,
+        Seq = OutSeq++,
+        Type = type,
+        Multi = true,
+        UserData = UserData,
+    };
+
+    private void Send(ZhttpPacket p) => _ctx.Sender.Send(From, p, RouterResp);
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 300, Level = LogLevel.Debug, Message = "httpsession {Id}: publish queue at max, dropping")]
+        public static partial void QueueFull(ILogger logger, string id);
+
+        [LoggerMessage(EventId = 301, Level = LogLevel.Debug, Message = "httpsession {Id}: ended by requester ({Type} {Condition})")]
+        public static partial void Ended(ILogger logger, string id, string type, string condition);
+
+        [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "httpsession {Id}: unexpected seq {Got}, expected {Expected}; cancelling")]
+        public static partial void BadSeq(ILogger logger, string id, int got, int expected);
+
+        [LoggerMessage(EventId = 303, Level = LogLevel.Debug, Message = "httpsession {Id}: last ID inconsistency (got={Got}, expected={Expected}), dropping item")]
+        public static partial void PrevIdMismatch(ILogger logger, string id, string got, string expected);
+
+        [LoggerMessage(EventId = 304, Level = LogLevel.Debug, Message = "httpsession {Id}: action {Action} ignored")]
+        public static partial void ActionIgnored(ILogger logger, string id, string action);
+
+        [LoggerMessage(EventId = 305, Level = LogLevel.Debug, Message = "httpsession {Id}: channel '{Channel}' specifies prev-id, but no next link found")]
+        public static partial void PrevIdWithoutNextLink(ILogger logger, string id, string channel);
+    }
+}
