@@ -17,6 +17,9 @@ internal sealed record ServerOptions
 
     public int MaxConnections { get; init; } = 10000;
 
+    /// <summary>Offer permessage-deflate to WebSocket clients that ask for it (<c>--compression</c>).</summary>
+    public bool Compression { get; init; }
+
     /// <summary>A request head that started arriving must be complete within this time (408).</summary>
     public TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
