@@ -355,142 +355,168 @@ internal sealed partial class HttpConnection
         var pending = compressing ? new ArrayBufferWriter<byte>() : null;
         var closeSent = false;
         var closeReceived = false;
-        while (true)
+        CancellationTokenSource? closing = null;
+        var readToken = ct;
+        try
         {
-            var packet = await session.Inbox.Reader.ReadAsync(ct).ConfigureAwait(false);
-            var now = Environment.TickCount64;
-            if (ReferenceEquals(packet, ServerSession.ClientGone))
+            while (true)
             {
-                LogClientGone(_logger, Id, session.Id);
-                session.End(cancel: true, now);
-                return;
-            }
-            if (ReferenceEquals(packet, ServerSession.Expired))
-            {
-                LogExpired(_logger, Id, session.Id);
-                session.End(cancel: true, now);
-                return;
-            }
-            if (ReferenceEquals(packet.UserData, ClientClosedMarker))
-            {
-                closeReceived = true;
-                if (closeSent)
+                if (closing is null && (closeSent || closeReceived))
                 {
-                    session.End(cancel: false, now);
+                    // One side said goodbye: the other gets a bounded time to answer (keep-alives must not hold it open).
+                    closing = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                    closing.CancelAfter(_server.Options.WebSocketCloseTimeout);
+                    readToken = closing.Token;
+                }
+                ZhttpPacket packet;
+                try
+                {
+                    packet = await session.Inbox.Reader.ReadAsync(readToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    LogCloseTimeout(_logger, Id, session.Id);
+                    session.End(cancel: true, Environment.TickCount64);
                     return;
                 }
-                continue;
-            }
-            if (ReferenceEquals(packet.UserData, ClientErrorMarker))
-            {
-                if (!closeSent)
+                var now = Environment.TickCount64;
+                if (ReferenceEquals(packet, ServerSession.ClientGone))
                 {
-                    sender.WriteClose(_output, packet.Code, packet.Reason);
-                    await _output.FlushAsync(ct).ConfigureAwait(false);
-                }
-                session.End(cancel: true, now);
-                return;
-            }
-            if (packet.Type is ZhttpPacketType.Error or ZhttpPacketType.Cancel)
-            {
-                session.End(cancel: false, now);
-                LogResponderAbort(_logger, Id, session.Id, packet.Type, packet.Condition);
-                return;
-            }
-            if (packet.Seq >= 0)
-            {
-                if (packet.Seq != session.InSeq)
-                {
-                    LogBadSeq(_logger, Id, session.Id, session.InSeq, packet.Seq);
+                    LogClientGone(_logger, Id, session.Id);
                     session.End(cancel: true, now);
                     return;
                 }
-                session.InSeq++;
-            }
-            session.SetTarget(packet.From);
-            session.PeerMulti |= packet.Multi;
-            session.AddCredits(packet.Credits);
-            switch (packet.Type)
-            {
-                case ZhttpPacketType.HandoffStart:
-                    session.ProceedWithHandoff(now);
-                    continue;
-                case ZhttpPacketType.Ping:
-                case ZhttpPacketType.Pong:
-                    if (!closeSent)
-                    {
-                        sender.WriteControl(_output, packet.Type == ZhttpPacketType.Ping ? WebSocketOpcode.Ping : WebSocketOpcode.Pong, packet.Body.Span);
-                        await _output.FlushAsync(ct).ConfigureAwait(false);
-                    }
-                    continue;
-                case ZhttpPacketType.Close:
-                    if (!closeSent)
-                    {
-                        closeSent = true;
-                        // No code from the responder: a close frame without a status (1005 is never sent as a code).
-                        sender.WriteClose(_output, packet.Code >= 0 ? packet.Code : WebSocketCloseCodes.NoStatus, Encoding.UTF8.GetString(packet.Body.Span));
-                        await _output.FlushAsync(ct).ConfigureAwait(false);
-                    }
-                    if (closeReceived)
+                if (ReferenceEquals(packet, ServerSession.Expired))
+                {
+                    LogExpired(_logger, Id, session.Id);
+                    session.End(cancel: true, now);
+                    return;
+                }
+                if (ReferenceEquals(packet.UserData, ClientClosedMarker))
+                {
+                    closeReceived = true;
+                    if (closeSent)
                     {
                         session.End(cancel: false, now);
                         return;
                     }
                     continue;
-                case ZhttpPacketType.Data:
-                    break;
-                default:
-                    continue;
-            }
+                }
+                if (ReferenceEquals(packet.UserData, ClientErrorMarker))
+                {
+                    if (!closeSent)
+                    {
+                        sender.WriteClose(_output, packet.Code, packet.Reason);
+                        await _output.FlushAsync(ct).ConfigureAwait(false);
+                    }
+                    session.End(cancel: true, now);
+                    return;
+                }
+                if (packet.Type is ZhttpPacketType.Error or ZhttpPacketType.Cancel)
+                {
+                    session.End(cancel: false, now);
+                    LogResponderAbort(_logger, Id, session.Id, packet.Type, packet.Condition);
+                    return;
+                }
+                if (packet.Seq >= 0)
+                {
+                    if (packet.Seq != session.InSeq)
+                    {
+                        LogBadSeq(_logger, Id, session.Id, session.InSeq, packet.Seq);
+                        session.End(cancel: true, now);
+                        return;
+                    }
+                    session.InSeq++;
+                }
+                session.SetTarget(packet.From);
+                session.PeerMulti |= packet.Multi;
+                session.AddCredits(packet.Credits);
+                switch (packet.Type)
+                {
+                    case ZhttpPacketType.HandoffStart:
+                        session.ProceedWithHandoff(now);
+                        continue;
+                    case ZhttpPacketType.Ping:
+                    case ZhttpPacketType.Pong:
+                        if (!closeSent)
+                        {
+                            sender.WriteControl(_output, packet.Type == ZhttpPacketType.Ping ? WebSocketOpcode.Ping : WebSocketOpcode.Pong, packet.Body.Span);
+                            await _output.FlushAsync(ct).ConfigureAwait(false);
+                        }
+                        continue;
+                    case ZhttpPacketType.Close:
+                        if (!closeSent)
+                        {
+                            closeSent = true;
+                            // No code from the responder: a close frame without a status (1005 is never sent as a code).
+                            sender.WriteClose(_output, packet.Code >= 0 ? packet.Code : WebSocketCloseCodes.NoStatus, Encoding.UTF8.GetString(packet.Body.Span));
+                            await _output.FlushAsync(ct).ConfigureAwait(false);
+                        }
+                        if (closeReceived)
+                        {
+                            session.End(cancel: false, now);
+                            return;
+                        }
+                        continue;
+                    case ZhttpPacketType.Data:
+                        break;
+                    default:
+                        continue;
+                }
 
-            var body = packet.Body;
-            window -= body.Length;
-            if (window < 0)
-            {
-                LogOverrun(_logger, Id, session.Id);
-                session.End(cancel: true, now);
-                return;
-            }
-            if (closeSent)
-            {
-                // Nothing may follow a close frame; just keep the credits flowing.
-                window += body.Length;
-                continue;
-            }
-            var opcode = packet.ContentType == "binary" ? WebSocketOpcode.Binary : WebSocketOpcode.Text;
-            if (pending is not null)
-            {
-                // Compression works on whole messages: collect the fragments, credit them as they arrive.
-                if (!messageStarted)
+                var body = packet.Body;
+                window -= body.Length;
+                if (window < 0)
                 {
-                    messageOpcode = opcode;
-                    messageStarted = true;
+                    LogOverrun(_logger, Id, session.Id);
+                    session.End(cancel: true, now);
+                    return;
                 }
-                pending.Write(body.Span);
-                if (!packet.More)
+                if (closeSent)
                 {
-                    sender.WriteMessage(_output, messageOpcode, pending.WrittenSpan);
-                    pending.ResetWrittenCount();
-                    messageStarted = false;
+                    // Nothing may follow a close frame; just keep the credits flowing.
+                    window += body.Length;
+                    continue;
+                }
+                var opcode = packet.ContentType == "binary" ? WebSocketOpcode.Binary : WebSocketOpcode.Text;
+                if (pending is not null)
+                {
+                    // Compression works on whole messages: collect the fragments, credit them as they arrive.
+                    if (!messageStarted)
+                    {
+                        messageOpcode = opcode;
+                        messageStarted = true;
+                    }
+                    pending.Write(body.Span);
+                    if (!packet.More)
+                    {
+                        sender.WriteMessage(_output, messageOpcode, pending.WrittenSpan);
+                        pending.ResetWrittenCount();
+                        messageStarted = false;
+                    }
+                }
+                else if (!(body.IsEmpty && packet.More))
+                {
+                    WebSocketFrameWriter.WriteFrame(_output, messageStarted ? WebSocketOpcode.Continuation : opcode, !packet.More, false, body.Span, null);
+                    messageStarted = packet.More;
+                }
+                var flush = await _output.FlushAsync(ct).ConfigureAwait(false);
+                if (flush.IsCompleted)
+                {
+                    session.End(cancel: true, Environment.TickCount64);
+                    return;
+                }
+                if (body.Length > 0)
+                {
+                    // Bytes reached the socket (or the compressor): give the responder that much room again.
+                    window += body.Length;
+                    session.Send(ZhttpPacketType.Credit, Environment.TickCount64, body.Length);
                 }
             }
-            else if (!(body.IsEmpty && packet.More))
-            {
-                WebSocketFrameWriter.WriteFrame(_output, messageStarted ? WebSocketOpcode.Continuation : opcode, !packet.More, false, body.Span, null);
-                messageStarted = packet.More;
-            }
-            var flush = await _output.FlushAsync(ct).ConfigureAwait(false);
-            if (flush.IsCompleted)
-            {
-                session.End(cancel: true, Environment.TickCount64);
-                return;
-            }
-            if (body.Length > 0)
-            {
-                // Bytes reached the socket (or the compressor): give the responder that much room again.
-                window += body.Length;
-                session.Send(ZhttpPacketType.Credit, Environment.TickCount64, body.Length);
-            }
+        }
+        finally
+        {
+            closing?.Dispose();
         }
     }
 
@@ -527,6 +553,9 @@ internal sealed partial class HttpConnection
 
     [LoggerMessage(EventId = 31, Level = LogLevel.Debug, Message = "conn {ConnectionId}: session {SessionId} WebSocket open (deflate {Deflate})")]
     private static partial void LogWebSocketOpen(ILogger logger, long connectionId, string sessionId, bool deflate);
+
+    [LoggerMessage(EventId = 33, Level = LogLevel.Debug, Message = "conn {ConnectionId}: session {SessionId} WebSocket close was not answered in time")]
+    private static partial void LogCloseTimeout(ILogger logger, long connectionId, string sessionId);
 
     [LoggerMessage(EventId = 32, Level = LogLevel.Information, Message = "conn {ConnectionId}: session {SessionId} bad WebSocket frame, closing with {Code}: {Reason}")]
     private static partial void LogBadFrame(ILogger logger, long connectionId, string sessionId, ushort code, string reason);

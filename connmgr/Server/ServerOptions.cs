@@ -29,6 +29,9 @@ internal sealed record ServerOptions
     /// <summary>A session that receives nothing for this long is over (internals.md §3.8).</summary>
     public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>Once either side of a WebSocket sent its close, how long to wait for the other's before dropping the connection.</summary>
+    public TimeSpan WebSocketCloseTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(45);
 
     /// <summary>Granularity of every timeout: one sweep over all connections per tick.</summary>

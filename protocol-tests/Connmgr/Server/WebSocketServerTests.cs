@@ -241,6 +241,52 @@ public sealed class WebSocketServerTests
     }
 
     [Test]
+    public async Task Responder_close_without_code_is_a_close_frame_without_status()
+    {
+        var (client, session) = await OpenRawAsync();
+        using (client)
+        {
+            session.Send(new ZhttpPacket { Type = ZhttpPacketType.Close });
+            var frame = await client.ReadUntilAsync(s => s.Length >= 2);
+            Assert.That(Encoding.Latin1.GetBytes(frame), Is.EqualTo(new byte[] { 0x88, 0x00 }));
+            await client.SendRawAsync(ClientFrame(WebSocketOpcode.Close, []));
+            var p = await ExpectTypeAsync(ZhttpPacketType.Close);
+            Assert.That(p.Code, Is.EqualTo(-1), "a client close without status carries no code");
+            Assert.That(await client.IsClosedAsync(ServerHarness.Wait), Is.True, "both closes done: the connection ends");
+        }
+    }
+
+    [Test]
+    public async Task Unanswered_close_ends_the_connection_after_the_close_timeout()
+    {
+        await _h.DisposeAsync();
+        _h = await ServerHarness.StartAsync(o => o with { WebSocketCloseTimeout = TimeSpan.FromMilliseconds(300) });
+        var (client, session) = await OpenRawAsync();
+        using (client)
+        {
+            session.Send(new ZhttpPacket { Type = ZhttpPacketType.Close, Code = 1001 });
+            var text = await client.ReadToEndAsync();
+            Assert.That(Encoding.Latin1.GetBytes(text)[0], Is.EqualTo(0x88));
+            await ExpectTypeAsync(ZhttpPacketType.Cancel);
+        }
+    }
+
+    [Test]
+    public async Task Frame_over_the_limit_gets_close_1009()
+    {
+        var (client, _) = await OpenRawAsync();
+        using (client)
+        {
+            // Masked binary frame header announcing 2 MiB (64-bit length), no payload needed.
+            byte[] header = [0x82, 0xFF, 0, 0, 0, 0, 0, 0x20, 0, 0, 1, 2, 3, 4];
+            await client.SendRawAsync(header);
+            var bytes = Encoding.Latin1.GetBytes(await client.ReadToEndAsync());
+            Assert.That((bytes[0], bytes[2], bytes[3]), Is.EqualTo(((byte)0x88, (byte)0x03, (byte)0xF1)), "close frame with 1009");
+            await ExpectTypeAsync(ZhttpPacketType.Cancel);
+        }
+    }
+
+    [Test]
     public async Task Bad_frame_gets_close_1002_the_responder_a_cancel_and_the_server_keeps_serving()
     {
         var (client, _) = await OpenRawAsync();
@@ -268,13 +314,15 @@ public sealed class WebSocketServerTests
         _h = await ServerHarness.StartAsync(o => o with { Compression = true });
         using var ws = new ClientWebSocket();
         ws.Options.DangerousDeflateOptions = new WebSocketDeflateOptions();
+        ws.Options.CollectHttpResponseDetails = true;
         var connect = ws.ConnectAsync(new Uri($"ws://127.0.0.1:{_h.HttpPort}/z"), CancellationToken.None);
         var initial = await _h.ExpectPacketAsync();
         Assert.That(initial.GetHeader("Sec-WebSocket-Extensions"), Is.Null, "the extension is connmgr's, not the responder's");
         var session = new ResponderSession(_h.Responder, "resp1", initial);
         session.Send(new ZhttpPacket { Code = 101, Credits = 100_000 });
         await connect.WaitAsync(ServerHarness.Wait);
-        Assert.That(ws.HttpResponseHeaders, Is.Null.Or.Not.Empty);
+        Assert.That(ws.HttpResponseHeaders!.TryGetValue("Sec-WebSocket-Extensions", out var extensions), Is.True);
+        Assert.That(string.Join(",", extensions!), Does.StartWith("permessage-deflate"));
 
         var text = string.Concat(Enumerable.Repeat("compress me ", 500));
         await ws.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
