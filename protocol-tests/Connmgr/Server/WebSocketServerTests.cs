@@ -139,6 +139,26 @@ public sealed class WebSocketServerTests
     }
 
     [Test]
+    public async Task Empty_non_final_fragments_are_skipped_both_ways()
+    {
+        var (client, session) = await OpenRawAsync();
+        using (client)
+        {
+            var writer = new System.Buffers.ArrayBufferWriter<byte>();
+            WebSocketFrameWriter.WriteFrame(writer, WebSocketOpcode.Text, false, false, [], 0x01020304);
+            WebSocketFrameWriter.WriteFrame(writer, WebSocketOpcode.Continuation, true, false, "x"u8, 0x01020304);
+            await client.SendRawAsync(writer.WrittenSpan.ToArray());
+            var p = await ExpectDataAsync();
+            Assert.That((p.ContentType, Encoding.UTF8.GetString(p.Body.Span), p.More), Is.EqualTo(("text", "x", false)));
+
+            session.Send(new ZhttpPacket { ContentType = "binary", More = true });
+            session.Send(new ZhttpPacket { ContentType = "binary", Body = new byte[] { 7 } });
+            var frame = await client.ReadUntilAsync(s => s.Length >= 3);
+            Assert.That(Encoding.Latin1.GetBytes(frame), Is.EqualTo(new byte[] { 0x82, 1, 7 }), "one final binary frame");
+        }
+    }
+
+    [Test]
     public async Task One_mebibyte_message_moves_under_credits_both_ways()
     {
         var (ws, session) = await OpenAsync(credits: 8192);
