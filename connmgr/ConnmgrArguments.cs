@@ -31,7 +31,7 @@ internal sealed class ConnmgrArguments
           --deny-out-internal         Client mode: refuse private and loopback destinations.
           --header-timeout=SECONDS    Time allowed to send a request head (default 30).
           --idle-timeout=SECONDS      Close keep-alive connections idle this long (default 60).
-          --compression               Accepted for the runner's sake; ignored.
+          --compression               Negotiate permessage-deflate with WebSocket clients.
 
         """;
 
@@ -48,6 +48,9 @@ internal sealed class ConnmgrArguments
     public string Id { get; private set; } = "connmgr";
 
     public bool DenyOutInternal { get; private set; }
+
+    /// <summary>Negotiate permessage-deflate with WebSocket clients.</summary>
+    public bool Compression { get; private set; }
 
     /// <summary>Seconds a request head may take once it started (ours; upstream has no flag).</summary>
     public double HeaderTimeoutSeconds { get; private set; } = 30;
@@ -93,8 +96,10 @@ internal sealed class ConnmgrArguments
                 DenyOutInternal = true;
                 break;
             case "compression":
+                Compression = true;
+                break;
             case "tls-identities-dir":
-                // The runner passes these; neither compression nor TLS listeners exist yet.
+                // The runner passes this; TLS listeners do not exist yet.
                 break;
             case "listen":
                 Listen.Add(ListenSpec.Parse(value));

@@ -58,6 +58,7 @@ public static class Program
                             InstanceId = args.Id,
                             BufferSize = args.BufferSize,
                             MaxConnections = args.StreamMaxConnections,
+                            Compression = args.Compression,
                             HeaderTimeout = TimeSpan.FromSeconds(args.HeaderTimeoutSeconds),
                             IdleTimeout = TimeSpan.FromSeconds(args.IdleTimeoutSeconds),
                         },

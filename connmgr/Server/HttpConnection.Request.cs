@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Pushpin.Common.Zhttp;
 using Pushpin.Connmgr.Http;
+using Pushpin.Connmgr.WebSockets;
 
 namespace Pushpin.Connmgr.Server;
 
@@ -12,6 +13,10 @@ internal sealed partial class HttpConnection
     private async Task<bool> HandleRequestAsync(HttpRequestHead head, CancellationToken ct)
     {
         _requestNumber++;
+        if (MayBeWebSocket(head) && WebSocketHandshake.IsUpgradeRequest(head.Headers.Select(h => new HttpHeader(h.Name, h.Value))))
+        {
+            return await HandleWebSocketAsync(head, ct).ConfigureAwait(false);
+        }
         _bodyDone = !head.HasBody;
         if (head.Framing == BodyFraming.Chunked)
         {

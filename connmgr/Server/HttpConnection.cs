@@ -51,7 +51,9 @@ internal sealed partial class HttpConnection : IAsyncDisposable
         _socket = socket;
         _logger = server.Logger;
         _stream = new NetworkStream(socket, ownsSocket: true);
-        _receive = new SocketPipe(socket, Math.Max(server.Options.BufferSize * 4L, 65536));
+        // Room for one whole WebSocket frame (the frame parser needs it in one piece); HTTP heads
+        // are bounded separately by the buffer size and bodies move under credits.
+        _receive = new SocketPipe(socket, Math.Max(server.Options.BufferSize * 4L, MaxWebSocketFrame + 65536));
         _input = _receive.Reader;
         _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
         _remote = Normalize((IPEndPoint)socket.RemoteEndPoint!);

@@ -17,6 +17,9 @@ internal sealed record ServerOptions
 
     public int MaxConnections { get; init; } = 10000;
 
+    /// <summary>Offer permessage-deflate to WebSocket clients that ask for it (<c>--compression</c>).</summary>
+    public bool Compression { get; init; }
+
     /// <summary>A request head that started arriving must be complete within this time (408).</summary>
     public TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -25,6 +28,9 @@ internal sealed record ServerOptions
 
     /// <summary>A session that receives nothing for this long is over (internals.md §3.8).</summary>
     public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Once either side of a WebSocket sent its close, how long to wait for the other's before dropping the connection.</summary>
+    public TimeSpan WebSocketCloseTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(45);
 

@@ -144,6 +144,22 @@ internal sealed class ServerSession
         }
     }
 
+    /// <summary>Sends a packet that spends no credits (WebSocket ping/pong/close) to the current responder, if known.</summary>
+    public bool SendUncounted(ZhttpPacket packet, long now)
+    {
+        lock (_lock)
+        {
+            if (_target is null || _ended)
+            {
+                return false;
+            }
+            Stamp(packet);
+            _requester.SendToRouter(_target, packet);
+            LastSent = now;
+            return true;
+        }
+    }
+
     /// <summary>Sends a control packet to the current responder, if known.</summary>
     public bool Send(ZhttpPacketType type, long now, int credits = -1)
     {

@@ -25,11 +25,13 @@ internal sealed class WebSocketReceiver : IDisposable
     /// <param name="role">Our role (server: frames must be masked).</param>
     /// <param name="deflate">Negotiated permessage-deflate, or null.</param>
     /// <param name="maxMessageSize">Largest message (after inflation); bigger → 1009.</param>
-    public WebSocketReceiver(WebSocketRole role, PerMessageDeflateParameters? deflate, long maxMessageSize)
+    /// <param name="maxFrameSize">Largest single frame payload (defaults to <paramref name="maxMessageSize"/>); a
+    /// frame must fit in the input buffer whole, so this bounds what one connection may hold.</param>
+    public WebSocketReceiver(WebSocketRole role, PerMessageDeflateParameters? deflate, long maxMessageSize, long maxFrameSize = 0)
     {
         _role = role;
         _maxMessageSize = maxMessageSize;
-        _maxFrameSize = maxMessageSize;
+        _maxFrameSize = maxFrameSize > 0 ? Math.Min(maxFrameSize, maxMessageSize) : maxMessageSize;
         _tracker = new WebSocketMessageTracker(maxMessageSize);
         if (deflate is not null)
         {

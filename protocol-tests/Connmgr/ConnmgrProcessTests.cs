@@ -98,6 +98,51 @@ public sealed class ConnmgrProcessTests
     }
 
     [Test]
+    public async Task Libzmq_responder_echoes_websocket_messages_with_compression_on()
+    {
+        var zbase = FreePorts.Block(3);
+        var http = FreePorts.One();
+        await using var connmgr = ChildProcess.Start(Exe, [
+            $"--listen=127.0.0.1:{P(http)},stream", $"--zclient-stream=tcp://127.0.0.1:{P(zbase)}", "--compression", "--log-level=3"]);
+        await connmgr.WaitForLineAsync("started");
+        await using var python = ChildProcess.Start("/usr/bin/python3", [Script, P(zbase), "pyresp"]);
+        await python.WaitForLineAsync("ready");
+
+        System.Net.WebSockets.ClientWebSocket? ws = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            ws?.Dispose();
+            ws = new System.Net.WebSockets.ClientWebSocket();
+            ws.Options.AddSubProtocol("echo");
+            ws.Options.DangerousDeflateOptions = new System.Net.WebSockets.WebSocketDeflateOptions();
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+            try
+            {
+                await ws.ConnectAsync(new Uri($"ws://127.0.0.1:{P(http)}/echo"), cts.Token);
+                return true;
+            }
+            catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException or OperationCanceledException)
+            {
+                return false; // 503 until zmq has connected
+            }
+        }, "a WebSocket accepted by the python responder");
+        using (ws)
+        {
+            Assert.That(ws!.SubProtocol, Is.EqualTo("echo"));
+            var buffer = new byte[256];
+            await ws.SendAsync("hi"u8.ToArray(), System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
+            var r = await ws.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.That(System.Text.Encoding.UTF8.GetString(buffer, 0, r.Count), Is.EqualTo("echo:hi"));
+            Assert.That(r.EndOfMessage, Is.True);
+            await ws.CloseAsync((System.Net.WebSockets.WebSocketCloseStatus)4100, "later", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.That((ws.CloseStatus, ws.CloseStatusDescription), Is.EqualTo(((System.Net.WebSockets.WebSocketCloseStatus)4100, "done")));
+        }
+        await python.WaitForLineAsync("served WS ws://127.0.0.1:");
+        connmgr.Signal(15);
+        Assert.That(await connmgr.WaitForExitAsync(TimeSpan.FromSeconds(15)), Is.Zero, connmgr.Output);
+    }
+
+    [Test]
     public async Task Logs_in_upstream_format_and_exits_when_the_runner_is_gone()
     {
         // PUSHPIN_RUNNER_PID names a process that is not our parent: the runner that started

@@ -5,6 +5,8 @@ Connects PULL to BASE, ROUTER (identity IDENTITY) to BASE+1, PUB to BASE+2 on 12
   GET  /stream  -> 200 in two packets ("part1\n", more), waits for connmgr's credit, then "part2\n"
   GET  other    -> 200 "hello <uri>" in one packet, through the PUB (old-style, no router-resp use)
   POST any      -> grants credits, collects the body packets, answers "got:<body>" via the ROUTER
+  ws://...      -> accepts (101), echoes data packets (content-type, more) prefixed "echo:" on the
+                   first, answers pings with pongs, answers a close with the same code and "done"
 Prints "ready", then one line per request served. Runs until killed.
 """
 import os
@@ -71,6 +73,24 @@ while True:
     req = tnetstring.loads(frame[1:])
     s = Session(req)
     method, uri = req["method"], req["uri"]
+    if uri.startswith(b"ws://"):
+        assert "stream" not in req, req
+        s.send({"code": 101, "reason": b"Switching Protocols", "headers": [[b"Sec-WebSocket-Protocol", b"echo"]], "credits": 100000})
+        first = True
+        while True:
+            p = s.recv()
+            kind = p.get("type")
+            if kind is None:
+                body = p.get("body", b"")
+                s.send({"content-type": p.get("content-type", b"text"), "body": (b"echo:" if first else b"") + body, "more": bool(p.get("more"))})
+                first = not p.get("more")
+            elif kind == b"ping":
+                s.send({"type": b"pong", "body": p.get("body", b"")})
+            elif kind == b"close":
+                s.send({"type": b"close", "code": p.get("code", 1000), "body": b"done"})
+                break
+        print("served WS %s" % uri.decode(), flush=True)
+        continue
     if method == b"POST":
         s.send({"type": b"credit", "credits": 100000})
         body = b""
