@@ -1,4 +1,5 @@
 using Pushpin.Common.Config;
+using Pushpin.Common.Stats;
 
 namespace Pushpin.Handler;
 
@@ -48,6 +49,21 @@ internal sealed record HandlerOptions
     /// <summary><c>[handler] connection_subscription_max</c>.</summary>
     public int ConnectionSubscriptionMax { get; init; } = 20;
 
+    /// <summary><c>[handler] stats_spec</c>: the stats PUB bind (consumers watch it); null = no stats.</summary>
+    public string? StatsSpec { get; init; }
+
+    /// <summary><c>[handler] stats_format</c>: tnetstring (default) or json.</summary>
+    public StatsFormat StatsFormat { get; init; } = StatsFormat.TnetString;
+
+    /// <summary><c>[handler] proxy_stats_specs</c>: SUB connects to the proxy's stats PUB, merged into ours.</summary>
+    public IReadOnlyList<string> ProxyStatsSpecs { get; init; } = [];
+
+    /// <summary>
+    /// <c>[global] stats_connection_ttl</c>, <c>stats_connection_send</c>, <c>[handler]
+    /// stats_subscription_ttl</c>, <c>subscription_linger</c>, <c>stats_report_interval</c>.
+    /// </summary>
+    public StatsAggregatorOptions Stats { get; init; } = new();
+
     /// <summary>Reads the handler's keys; absent external specs get upstream's defaults shifted by port_offset.</summary>
     public static HandlerOptions FromConfig(PushpinConfig config)
     {
@@ -72,8 +88,26 @@ internal sealed record HandlerOptions
             subSpecs.Add($"tcp://127.0.0.1:{5562 + offset}");
         }
         var subConnect = config.GetBool("handler", "push_in_sub_connect", false);
+        var statsFormat = config.GetString("handler", "stats_format", "tnetstring").Trim().ToLowerInvariant() switch
+        {
+            "" or "tnetstring" => StatsFormat.TnetString,
+            "json" => StatsFormat.Json,
+            var other => throw config.Error("handler", "stats_format", $"'{other}' is not a stats format (tnetstring or json)"),
+        };
+        TimeSpan Seconds(string section, string key, int fallback) => TimeSpan.FromSeconds(Math.Max(0, config.GetInt(section, key, fallback)));
         return new HandlerOptions
         {
+            StatsSpec = Spec("stats_spec", 5564),
+            StatsFormat = statsFormat,
+            ProxyStatsSpecs = config.GetSocketSpecs("handler", "proxy_stats_specs"),
+            Stats = new StatsAggregatorOptions
+            {
+                ConnectionTtl = Seconds("global", "stats_connection_ttl", 120),
+                ConnectionSend = config.GetBool("global", "stats_connection_send", true),
+                SubscriptionTtl = Seconds("handler", "stats_subscription_ttl", 60),
+                SubscriptionLinger = Seconds("handler", "subscription_linger", 60),
+                ReportInterval = Seconds("handler", "stats_report_interval", 10),
+            },
             PushInSpec = Spec("push_in_spec", 5560),
             PushInSubSpec = subConnect ? null : subSpecs[0],
             PushInSubSpecs = subSpecs,

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Pushpin.Common.Hosting;
+using Pushpin.Common.Stats;
 using Pushpin.Common.Transport;
 using Pushpin.Common.Zhttp;
 using Pushpin.Common.Zrpc;
@@ -41,6 +42,12 @@ internal sealed partial class HandlerServer
         var ctx = new SessionContext(o.InstanceId, new ResponderSender(responder), TimeProvider.System, _loggers.CreateLogger("handler.sessions"));
         var engine = new HandlerEngine(ctx, o.ConnectionSubscriptionMax);
 
+        // Stats: our PUB (the socket consumers watch) and the proxy's stats merged into it.
+        using var statsPublisher = o.StatsSpec is null ? null : Create(() => new StatsPublisher(o.StatsSpec, o.StatsFormat, _loggers.CreateLogger("handler.stats")));
+        using var stats = statsPublisher is null ? null : new StatsAggregator(WithInstanceId(o.Stats, o.InstanceId), statsPublisher.Publish);
+        using var proxyStats = stats is null || o.ProxyStatsSpecs.Count == 0 ? null : new StatsSubscriber(o.ProxyStatsSpecs, _loggers.CreateLogger("handler.stats"));
+        engine.Stats = stats;
+
         void PublishItems(IReadOnlyList<PublishItem> items) => engine.Post(() => engine.Publish(items));
         void Recover() => engine.Post(engine.Recover);
 
@@ -75,6 +82,8 @@ internal sealed partial class HandlerServer
 
         try
         {
+            statsPublisher?.Start();
+            proxyStats?.Start();
             responder.Start();
             accept.Start();
             command?.Start();
@@ -87,6 +96,10 @@ internal sealed partial class HandlerServer
                 PumpAsync(accept.Calls, call => engine.Post(() => engine.HandleAcceptCall(call)), ct),
                 PumpAsync(responder.Incoming, p => engine.Post(() => engine.HandlePacket(p)), ct),
             };
+            if (proxyStats is not null)
+            {
+                pumps.Add(PumpAsync(proxyStats.Incoming, stats!.MergeFromPeer, ct));
+            }
             if (command is not null)
             {
                 pumps.Add(PumpAsync(command.Calls, commands.Handle, ct));
@@ -104,6 +117,19 @@ internal sealed partial class HandlerServer
             }
         }
     }
+
+    private static StatsAggregatorOptions WithInstanceId(StatsAggregatorOptions o, string instanceId) => new()
+    {
+        InstanceId = instanceId,
+        ConnectionTtl = o.ConnectionTtl,
+        SubscriptionTtl = o.SubscriptionTtl,
+        SubscriptionLinger = o.SubscriptionLinger,
+        ConnectionLinger = o.ConnectionLinger,
+        ReportInterval = o.ReportInterval,
+        ConnectionSend = o.ConnectionSend,
+        ConnectionsMaxSend = o.ConnectionsMaxSend,
+        ConnectionsMaxTtl = o.ConnectionsMaxTtl,
+    };
 
     private static T Create<T>(Func<T> create)
     {

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Pushpin.Common.Hosting;
+using Pushpin.Common.Stats;
 using Pushpin.Common.Transport;
 using Pushpin.Proxy.Routing;
 using Pushpin.Proxy.Sessions;
@@ -13,7 +14,8 @@ public static class Program
           (pushpin-proxy reads [proxy] from the config: routesfile, debug, sig_iss, sig_key,
            upstream_key, x_forwarded_for[_trusted], set_x_forwarded_protocol,
            accept_x_forwarded_protocol, accept_pushpin_route, cdn_loop, orig_headers_need_mark,
-           accept_timeout_ms, and the connmgr_* / handler_accept_spec socket specs.)
+           accept_timeout_ms, stats_spec, stats_report_interval, stats_connections_max_ttl,
+           and the connmgr_* / handler_accept_spec socket specs.)
 
         """;
 
@@ -27,7 +29,19 @@ public static class Program
         using var routes = new RoutesProvider(options.RoutesFile, options.RouteLines, logger);
         routes.Start();
         context.OnHangup(routes.Reload);
-        var engine = new ProxyEngine(options, routes, logger);
+        StatsPublisher? statsPublisher;
+        try
+        {
+            statsPublisher = options.StatsSpec is null ? null : new StatsPublisher(options.StatsSpec, StatsFormat.TnetString, context.LoggerFactory.CreateLogger("proxy.stats"));
+        }
+        catch (SocketBindException e)
+        {
+            throw new DaemonFatalException(e.Message, e);
+        }
+        using var statsPublisherScope = statsPublisher;
+        statsPublisher?.Start();
+        using var stats = statsPublisher is null ? null : new StatsAggregator(options.Stats, statsPublisher.Publish);
+        var engine = new ProxyEngine(options, routes, logger) { Stats = stats };
         try
         {
             engine.Start();

@@ -1,5 +1,6 @@
 using Pushpin.Common.Config;
 using Pushpin.Common.Hosting;
+using Pushpin.Common.Stats;
 using Pushpin.Proxy.Http;
 using Pushpin.Proxy.Signing;
 
@@ -16,9 +17,20 @@ public static class ProxyConfigReader
         var setXfp = config.GetString(Section, "set_x_forwarded_protocol").Trim();
         var routesFile = config.GetString(Section, "routesfile");
         var acceptTimeoutMs = config.GetInt(Section, "accept_timeout_ms", 5000);
+        var instanceId = "proxy_" + Environment.ProcessId;
+        TimeSpan Seconds(string section, string key, int fallback) => TimeSpan.FromSeconds(Math.Max(0, config.GetInt(section, key, fallback)));
         return new ProxyOptions
         {
-            InstanceId = "proxy_" + Environment.ProcessId,
+            InstanceId = instanceId,
+            StatsSpec = config.GetSocketSpec(Section, "stats_spec"),
+            Stats = new StatsAggregatorOptions
+            {
+                InstanceId = instanceId,
+                ConnectionTtl = Seconds("global", "stats_connection_ttl", 120),
+                ConnectionSend = config.GetBool("global", "stats_connection_send", true),
+                ReportInterval = Seconds(Section, "stats_report_interval", 10),
+                ConnectionsMaxTtl = Seconds(Section, "stats_connections_max_ttl", 60),
+            },
             ConnmgrInSpecs = Specs(config, "connmgr_in_specs"),
             ConnmgrInStreamSpecs = Specs(config, "connmgr_in_stream_specs"),
             ConnmgrOutSpecs = Specs(config, "connmgr_out_specs"),

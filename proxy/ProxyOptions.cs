@@ -1,3 +1,4 @@
+using Pushpin.Common.Stats;
 using Pushpin.Proxy.Http;
 using Pushpin.Proxy.Signing;
 
@@ -69,4 +70,13 @@ public sealed record ProxyOptions
 
     /// <summary>Response credits granted to connmgr's client mode per outbound request (as the C++ requester).</summary>
     public int OutboundCredits { get; init; } = 200_000;
+
+    /// <summary><c>[proxy] stats_spec</c>: the proxy's stats PUB bind (the handler merges it); null = no stats.</summary>
+    public string? StatsSpec { get; init; }
+
+    /// <summary>
+    /// <c>[global] stats_connection_ttl</c>, <c>stats_connection_send</c>, <c>[proxy]
+    /// stats_report_interval</c>, <c>stats_connections_max_ttl</c>.
+    /// </summary>
+    public StatsAggregatorOptions Stats { get; init; } = new();
 }

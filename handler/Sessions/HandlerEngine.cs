@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Pushpin.Common.Stats;
 using Pushpin.Common.TNetStrings;
 using Pushpin.Common.Zhttp;
 using Pushpin.Common.Zrpc;
@@ -32,6 +33,8 @@ internal sealed partial class HandlerEngine
     private readonly HashSet<HttpSession>[] _buckets = new HashSet<HttpSession>[KeepAliveBuckets];
     private readonly List<HttpSession> _ended = [];
     private readonly List<(HttpSession Session, bool ResponseSent)> _pendingStarts = [];
+    private readonly Dictionary<HttpSession, string?> _routes = [];
+    private readonly Dictionary<(string Mode, string Channel), long> _modeSubscribers = [];
     private int _sweepBucket;
     private long _nextSweepMs;
 
@@ -46,6 +49,9 @@ internal sealed partial class HandlerEngine
     }
 
     public int SessionCount => _sessions.Count;
+
+    /// <summary>Stats sink (conn per held session, sub per channel and mode, message per delivery); null = no stats.</summary>
+    public StatsAggregator? Stats { get; set; }
 
     /// <summary>
     /// Told (on the engine loop) when a channel gets its first subscriber (true) or loses its last
@@ -189,6 +195,8 @@ internal sealed partial class HandlerEngine
             }
             var session = new HttpSession(_ctx, rs, instruct, names, accept.RequestHeaders);
             _sessions[key] = session;
+            _routes[session] = accept.Route;
+            Stats?.AddConnection(StatsConnectionId(session), accept.Route, StatsConnectionType.Http, rs.PeerAddress, rs.Https);
             foreach (var name in session.Channels.Keys)
             {
                 if (!_subscriptions.TryGetValue(name, out var set))
@@ -198,6 +206,7 @@ internal sealed partial class HandlerEngine
                     ChannelSubscriptionChanged?.Invoke(name, true);
                 }
                 set.Add(session);
+                CountSubscriber(session.Mode, name, +1);
             }
             // The bucket swept last comes round again in 45 s: the first zhttp keep-alive after
             // the one Start sends is then a full period away.
@@ -238,6 +247,7 @@ internal sealed partial class HandlerEngine
         {
             return;
         }
+        long streamCount = 0, responseCount = 0;
         foreach (var session in set)
         {
             var format = session.Mode == HoldMode.Response ? item.HttpResponse : item.HttpStream;
@@ -246,10 +256,32 @@ internal sealed partial class HandlerEngine
                 continue;
             }
             session.Publish(item);
+            if (Stats is not null)
+            {
+                var transport = TransportName(session.Mode);
+                Stats.AddMessageSent(_routes.GetValueOrDefault(session), transport);
+                if (session.Mode == HoldMode.Response)
+                {
+                    responseCount++;
+                }
+                else
+                {
+                    streamCount++;
+                }
+            }
             if (session.Finished)
             {
                 _ended.Add(session);
             }
+        }
+        // One message packet per transport that had receivers, as upstream.
+        if (streamCount > 0)
+        {
+            Stats?.AddMessage(item.Channel, item.Id, TransportName(HoldMode.Stream), streamCount);
+        }
+        if (responseCount > 0)
+        {
+            Stats?.AddMessage(item.Channel, item.Id, TransportName(HoldMode.Response), responseCount);
         }
         RemoveEnded();
     }
@@ -410,11 +442,16 @@ internal sealed partial class HandlerEngine
         {
             return;
         }
+        _routes.Remove(session);
+        Stats?.RemoveConnection(StatsConnectionId(session));
         foreach (var name in session.Channels.Keys)
         {
             if (_subscriptions.TryGetValue(name, out var set))
             {
-                set.Remove(session);
+                if (set.Remove(session))
+                {
+                    CountSubscriber(session.Mode, name, -1);
+                }
                 if (set.Count == 0)
                 {
                     _subscriptions.Remove(name);
@@ -428,6 +465,35 @@ internal sealed partial class HandlerEngine
             {
                 break;
             }
+        }
+    }
+
+    /// <summary>The stats connection id of a session: <c>&lt;from&gt;:&lt;id&gt;</c>, as upstream.</summary>
+    internal static string StatsConnectionId(HttpSession session) => session.From + ":" + session.Id;
+
+    private static string TransportName(HoldMode mode) => mode == HoldMode.Response ? "http-response" : "http-stream";
+
+    private static string SubscriptionMode(HoldMode mode) => mode == HoldMode.Response ? "response" : "stream";
+
+    /// <summary>Keeps the per (mode, channel) subscriber count and tells stats about it.</summary>
+    private void CountSubscriber(HoldMode holdMode, string channel, int delta)
+    {
+        if (Stats is null)
+        {
+            return;
+        }
+        var key = (SubscriptionMode(holdMode), channel);
+        var count = _modeSubscribers.GetValueOrDefault(key) + delta;
+        if (count > 0)
+        {
+            _modeSubscribers[key] = count;
+            Stats.AddSubscription(key.Item1, channel, count);
+        }
+        else
+        {
+            _modeSubscribers.Remove(key);
+            // Linger as upstream: a long-poll that comes back soon keeps the subscription alive.
+            Stats.RemoveSubscription(key.Item1, channel, linger: true);
         }
     }
 

@@ -41,6 +41,7 @@ public sealed class HandlerDaemonTests
             push_in_http_port = {httpPort}
             command_spec = "tcp://127.0.0.1:{commandPort}"
             proxy_accept_specs = "tcp://127.0.0.1:{FreePorts.One()}"
+            stats_spec = "tcp://127.0.0.1:{FreePorts.One()}"
             """);
         return path;
     }

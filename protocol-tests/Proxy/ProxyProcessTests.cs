@@ -31,6 +31,7 @@ public sealed class ProxyProcessTests
             connmgr_client_out_stream_specs=tcp://127.0.0.1:{clientBase + 1}
             connmgr_client_in_specs=tcp://127.0.0.1:{clientBase + 2}
             handler_accept_spec=tcp://127.0.0.1:{acceptPort}
+            stats_spec=tcp://127.0.0.1:{FreePorts.One()}
             sig_key=changeme
             """;
         var path = Path.Combine(_dir, "pushpin.conf");

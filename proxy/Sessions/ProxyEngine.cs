@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Pushpin.Common.Stats;
 using Pushpin.Common.Zhttp;
 using Pushpin.Common.Transport;
 using Pushpin.Common.Zrpc;
@@ -49,6 +50,12 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         _logger = logger;
         _time = time ?? TimeProvider.System;
     }
+
+    /// <summary>
+    /// Stats sink (activity, requests-received, conn per client session, reports); null = no stats.
+    /// Set before <see cref="Start"/>; it is thread-safe, the loop feeds it.
+    /// </summary>
+    public StatsAggregator? Stats { get; set; }
 
     /// <summary>Number of live sessions (for tests and stats).</summary>
     public int SessionCount { get; private set; }
@@ -318,6 +325,13 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             route = table.Match(RouteProtocol.Http, s.Https, uri.Host, uri.Path);
         }
         s.Debug = _options.Debug || (route?.Debug ?? false);
+        if (Stats is not null)
+        {
+            Stats.AddRequestsReceived(1);
+            Stats.AddActivity(route?.StatsRoute);
+            Stats.AddConnection(StatsConnectionId(s), route?.StatsRoute, StatsConnectionType.Http, s.LogicalPeerAddress ?? s.PeerAddress, s.Https);
+            s.StatsTracked = true;
+        }
         if (route is null)
         {
             AppendRequestBody(s, p.Body, !p.More, forward: false);
@@ -927,8 +941,10 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         {
             if (value.TryGetValue("accepted", out var accepted) && accepted is true)
             {
-                // The handler owns the client session now; leave without a cancel.
+                // The handler owns the client session now; leave without a cancel. Its conn
+                // (same id) takes over ours, so ours lingers instead of going unavailable.
                 LogRequest(s, "accept");
+                s.HandedOff = true;
                 Remove(s);
                 return;
             }
@@ -1040,12 +1056,18 @@ public sealed partial class ProxyEngine : IAsyncDisposable
     private void Remove(ProxySession s)
     {
         s.State = SessionState.Done;
-        _inbound.Remove((s.RequesterId, s.Id));
+        if (_inbound.Remove((s.RequesterId, s.Id)) && s.StatsTracked)
+        {
+            Stats?.RemoveConnection(StatsConnectionId(s), linger: s.HandedOff);
+        }
         if (s.OutboundId is not null)
         {
             _outbound.Remove(s.OutboundId);
         }
     }
+
+    /// <summary>The stats connection id: <c>&lt;from&gt;:&lt;id&gt;</c>, the same the handler uses after a handoff.</summary>
+    private static string StatsConnectionId(ProxySession s) => s.RequesterId + ":" + s.Id;
 
     private void LogRequest(ProxySession s, string? status)
     {

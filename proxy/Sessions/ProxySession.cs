@@ -56,6 +56,12 @@ internal sealed class ProxySession
 
     public bool Https { get; set; }
 
+    /// <summary>A stats <c>conn</c> was added for this session (removed with it).</summary>
+    public bool StatsTracked { get; set; }
+
+    /// <summary>The handler accepted the session: its stats conn lingers instead of going unavailable.</summary>
+    public bool HandedOff { get; set; }
+
     public bool Trusted { get; set; }
 
     public bool Debug { get; set; }

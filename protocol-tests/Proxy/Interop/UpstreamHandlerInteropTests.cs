@@ -58,6 +58,7 @@ public sealed class UpstreamHandlerInteropTests
             connmgr_client_out_stream_specs=tcp://127.0.0.1:{clientBase + 1}
             connmgr_client_in_specs=tcp://127.0.0.1:{clientBase + 2}
             handler_accept_spec=tcp://127.0.0.1:{acceptPort}
+            stats_spec=tcp://127.0.0.1:{FreePorts.One()}
             """);
         File.WriteAllText(Path.Combine(_dir, "handler.conf"), $"""
             [global]

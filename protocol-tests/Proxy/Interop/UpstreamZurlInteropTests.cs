@@ -60,6 +60,7 @@ public sealed class UpstreamZurlInteropTests
             connmgr_client_out_stream_specs=tcp://127.0.0.1:{zurlBase + 1}
             connmgr_client_in_specs=tcp://127.0.0.1:{zurlBase + 2}
             handler_accept_spec=tcp://127.0.0.1:{FreePorts.One()}
+            stats_spec=tcp://127.0.0.1:{FreePorts.One()}
             """);
         File.WriteAllText(Path.Combine(_dir, "zurl.conf"), $"""
             [General]

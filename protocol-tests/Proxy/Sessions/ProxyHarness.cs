@@ -45,7 +45,7 @@ internal sealed class ProxyHarness : IAsyncDisposable
 
     public ProxyEngine Engine { get; }
 
-    public static async Task<ProxyHarness> StartAsync(IEnumerable<string> routeLines, Func<ProxyOptions, ProxyOptions>? configure = null, TimeProvider? time = null)
+    public static async Task<ProxyHarness> StartAsync(IEnumerable<string> routeLines, Func<ProxyOptions, ProxyOptions>? configure = null, TimeProvider? time = null, Pushpin.Common.Stats.StatsAggregator? stats = null)
     {
         var serverBase = FreePorts.Block(3);
         var clientBase = FreePorts.Block(3);
@@ -68,7 +68,7 @@ internal sealed class ProxyHarness : IAsyncDisposable
         backends.Start();
         var routes = new RoutesProvider(null, [.. routeLines, $"{WarmupHost} test", $"{WarmupOutHost} 127.0.0.1:1"], NullLogger.Instance);
         routes.Start();
-        var engine = new ProxyEngine(options, routes, NullLogger.Instance, time);
+        var engine = new ProxyEngine(options, routes, NullLogger.Instance, time) { Stats = stats };
         engine.Start();
         var handler = new ZrpcServer([options.HandlerAcceptSpec], bind: false, NullLogger.Instance, "test handler");
         handler.Start();
