@@ -31,7 +31,14 @@ public sealed class ZrpcTests
             }
         }, ct);
 
-        var ok = await client.CallAsync("accept", new Dictionary<string, object?> { ["x"] = 1 }, TimeSpan.FromSeconds(10), ct);
+        // A DEALER with no connected peer fails a call at once (service-unavailable), so wait
+        // until the server's connection is up.
+        ZrpcResponse ok = null!;
+        await Eventually.TrueAsync(async () =>
+        {
+            ok = await client.CallAsync("accept", new Dictionary<string, object?> { ["x"] = 1 }, TimeSpan.FromSeconds(10), ct);
+            return ok.Condition != "service-unavailable";
+        }, "server connected");
         Assert.That(ok.Success, Is.True, ok.Condition);
         var value = (Dictionary<string, object?>)ok.Value!;
         Assert.That(value.GetBoolean("accepted"), Is.True);
