@@ -1,3 +1,4 @@
+using Pushpin.Common.Http;
 using System.Globalization;
 using Pushpin.Handler.Http;
 using Pushpin.Handler.Variants;

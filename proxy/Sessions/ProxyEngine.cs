@@ -1,3 +1,4 @@
+using Pushpin.Common.Http;
 using System.Globalization;
 using System.Text;
 using System.Threading.Channels;

@@ -1,7 +1,7 @@
-namespace Pushpin.Handler.Http;
+namespace Pushpin.Common.Http;
 
-/// <summary>Standard reason phrases, as upstream's table (unknown codes: <c>Undefined Reason</c>).</summary>
-internal static class StatusReasons
+/// <summary>Standard reason phrases, as upstream's table (unknown codes: <c>Undefined Reason</c>, as upstream answers for <c>Grip-Status</c>).</summary>
+public static class StatusReasons
 {
     public static string Get(int code) => code switch
     {
