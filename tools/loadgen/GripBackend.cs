@@ -51,6 +51,9 @@ public sealed class GripBackend : IAsyncDisposable
         return new GripBackend(app, port);
     }
 
+    /// <summary>Runs until SIGTERM/SIGINT (the host's lifetime handles both) or <paramref name="ct"/>.</summary>
+    public Task WaitForShutdownAsync(CancellationToken ct) => Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions.WaitForShutdownAsync(_app, ct);
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync().ConfigureAwait(false);

@@ -86,14 +86,7 @@ public static class Program
         {
             await using var backend = await GripBackend.StartAsync(r.GetValue(backendPort)).ConfigureAwait(false);
             Console.WriteLine($"backend on 127.0.0.1:{backend.Port}");
-            try
-            {
-                await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl-C.
-            }
+            await backend.WaitForShutdownAsync(ct).ConfigureAwait(false);
             return 0;
         });
 
