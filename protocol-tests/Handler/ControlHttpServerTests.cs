@@ -10,15 +10,16 @@ namespace Pushpin.ProtocolTests.Handler;
 public sealed class ControlHttpServerTests
 {
     private ControlHttpServer _server = null!;
-    private readonly List<PublishItem> _published = [];
+    // A fresh list per test: items handed on after a previous test's reply land in its own list.
+    private List<PublishItem> _published = [];
     private int _recovered;
 
     [SetUp]
     public void SetUp()
     {
-        _published.Clear();
+        var published = _published = [];
         _recovered = 0;
-        var api = new ControlApi(items => { lock (_published) { _published.AddRange(items); } }, () => Interlocked.Increment(ref _recovered));
+        var api = new ControlApi(items => { lock (published) { published.AddRange(items); } }, () => Interlocked.Increment(ref _recovered));
         _server = new ControlHttpServer(IPAddress.Loopback, 0, 10_000, 1000, api.Handle, NullLogger.Instance);
         _server.Start();
     }
