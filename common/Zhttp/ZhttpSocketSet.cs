@@ -97,8 +97,17 @@ public abstract partial class ZhttpSocketSet : IDisposable
     protected void EnqueueInitial(ZhttpPacket packet) =>
         _outgoing.Enqueue(new Outgoing(OutgoingKind.Initial, null, ZhttpCodec.Encode(packet), packet.Id));
 
-    protected void EnqueuePublish(string peerId, ZhttpPacket packet) =>
-        _outgoing.Enqueue(new Outgoing(OutgoingKind.Publish, peerId, ZhttpCodec.Encode(packet), packet.Id));
+    /// <summary>Encodes <c>"&lt;peer-id&gt; T..."</c> as the one frame a PUB sends, in a single buffer.</summary>
+    protected void EnqueuePublish(string peerId, ZhttpPacket packet)
+    {
+        using var writer = new TNetStrings.TnetStringWriter();
+        Span<byte> topic = peerId.Length < 256 ? stackalloc byte[peerId.Length + 1] : new byte[peerId.Length + 1];
+        Encoding.Latin1.GetBytes(peerId, topic);
+        topic[^1] = (byte)' ';
+        writer.WriteRaw(topic);
+        ZhttpCodec.Encode(packet, writer);
+        _outgoing.Enqueue(new Outgoing(OutgoingKind.Publish, peerId, writer.ToArray(), packet.Id));
+    }
 
     /// <summary>Posts a locally made packet to <see cref="Incoming"/> (e.g. a send failure).</summary>
     protected void Deliver(ZhttpPacket packet) => _incoming.Writer.TryWrite(packet);
@@ -125,11 +134,8 @@ public abstract partial class ZhttpSocketSet : IDisposable
             case OutgoingKind.Publish:
                 if (ReplySocket is PublisherSocket pub)
                 {
-                    var prefix = Encoding.Latin1.GetBytes(message.PeerId + " ");
-                    var frame = new byte[prefix.Length + message.Payload.Length];
-                    prefix.CopyTo(frame, 0);
-                    message.Payload.CopyTo(frame, prefix.Length);
-                    pub.TrySendFrame(TimeSpan.Zero, frame);
+                    // The payload already starts with the "<peer-id> " topic.
+                    pub.TrySendFrame(TimeSpan.Zero, message.Payload);
                 }
                 break;
         }
