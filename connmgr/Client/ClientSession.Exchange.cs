@@ -8,6 +8,7 @@ using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using Pushpin.Common.Zhttp;
 using Pushpin.Connmgr.Http;
+using Pushpin.Connmgr.WebSockets;
 
 namespace Pushpin.Connmgr.Client;
 
@@ -21,9 +22,15 @@ internal sealed partial class ClientSession
     private string? _hostOverride;
     private Uri? _currentUri;
 
+    private BackendConnection? _conn;
     private Stream? _stream;
     private BodyFraming _requestFraming;
     private bool _requestBodyDone;
+    private bool _headWritten;
+    private bool _responseBytesSeen;
+
+    // The response ended where its framing said, so the connection can carry another request.
+    private bool _reusable;
 
     /// <summary>Why the exchange failed, as a zhttp error condition.</summary>
     private sealed class ExchangeException(string condition, string message) : Exception(message)
@@ -33,9 +40,8 @@ internal sealed partial class ClientSession
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _abort.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _abort.Token, _timedOut.Token);
         var ct = linked.Token;
-        Socket? socket = null;
         Task? inboxTask = null;
         var responseStarted = false;
         try
@@ -44,29 +50,40 @@ internal sealed partial class ClientSession
             if (uri.Scheme is "ws" or "wss")
             {
                 _isWebSocket = true;
-                socket = await ConnectAsync(uri, useConnectOverride: true, ct).ConfigureAwait(false);
-                _stream = await OpenStreamAsync(socket, uri, ct).ConfigureAwait(false);
+                await AcquireConnectionAsync(uri, useConnectOverride: true, mayReuse: false, ct).ConfigureAwait(false);
                 inboxTask = PumpWebSocketInboxAsync(ct);
                 await RunWebSocketAsync(uri, () => responseStarted = true, ct).ConfigureAwait(false);
                 return;
             }
             var redirects = 0;
+            var retried = false;
             while (true)
             {
                 _currentUri = uri;
-                socket = await ConnectAsync(uri, useConnectOverride: redirects == 0, ct).ConfigureAwait(false);
-                _stream = await OpenStreamAsync(socket, uri, ct).ConfigureAwait(false);
-                await WriteRequestHeadAsync(uri, ct).ConfigureAwait(false);
-                if (inboxTask is null)
+                await AcquireConnectionAsync(uri, useConnectOverride: redirects == 0, mayReuse: !retried, ct).ConfigureAwait(false);
+                Uri? redirect;
+                try
                 {
-                    inboxTask = PumpInboxAsync(ct);
-                    if (_initial.More)
+                    await WriteRequestHeadAsync(uri, ct).ConfigureAwait(false);
+                    if (inboxTask is null)
                     {
-                        // Let the requester send the rest of the body.
-                        Send(new ZhttpPacket { Type = ZhttpPacketType.Credit, Credits = _owner.Options.BufferSize });
+                        inboxTask = PumpInboxAsync(ct);
+                        if (_initial.More)
+                        {
+                            // Let the requester send the rest of the body.
+                            Send(new ZhttpPacket { Type = ZhttpPacketType.Credit, Credits = _owner.Options.BufferSize });
+                        }
                     }
+                    redirect = await RelayResponseAsync(isHead, () => responseStarted = true, ct).ConfigureAwait(false);
                 }
-                var redirect = await RelayResponseAsync(isHead, () => responseStarted = true, ct).ConfigureAwait(false);
+                catch (Exception ex) when (!retried && MayRetry(ex))
+                {
+                    // A kept-alive connection the backend had already given up on: once more on a fresh one.
+                    LogRetry(_owner.Logger, Id, _conn!.Uses, ex.Message);
+                    retried = true;
+                    await DropConnectionAsync().ConfigureAwait(false);
+                    continue;
+                }
                 if (redirect is null)
                 {
                     break;
@@ -75,9 +92,7 @@ internal sealed partial class ClientSession
                 {
                     throw new ExchangeException("too-many-redirects", $"more than {MaxRedirects} redirects");
                 }
-                await _stream.DisposeAsync().ConfigureAwait(false);
-                _stream = null;
-                socket.Dispose();
+                await DropConnectionAsync().ConfigureAwait(false);
                 uri = redirect;
                 _hostOverride = uri.IsDefaultPort ? uri.IdnHost : $"{uri.IdnHost}:{uri.Port}";
             }
@@ -86,6 +101,11 @@ internal sealed partial class ClientSession
         {
             LogFailed(_owner.Logger, Id, ex.Condition, ex.Message);
             SendFailure(responseStarted, ex.Condition);
+        }
+        catch (OperationCanceledException) when (_timedOut.IsCancellationRequested && !_abort.IsCancellationRequested)
+        {
+            LogFailed(_owner.Logger, Id, "connection-timeout", "no data from the backend in time");
+            SendFailure(responseStarted, "connection-timeout");
         }
         catch (OperationCanceledException)
         {
@@ -110,13 +130,50 @@ internal sealed partial class ClientSession
                     // The exchange is over either way.
                 }
             }
-            if (_stream is not null)
+            if (_conn is not null)
             {
-                await _stream.DisposeAsync().ConfigureAwait(false);
+                if (_reusable && _requestBodyDone && !_isWebSocket)
+                {
+                    _owner.Pool.Return(_conn);
+                }
+                else
+                {
+                    await _conn.DisposeAsync().ConfigureAwait(false);
+                }
             }
-            socket?.Dispose();
             _owner.Remove(this);
             _abort.Dispose();
+            _timedOut.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A request may go again on a fresh connection when it went out on a reused one, not a
+    /// byte of response came back, and replaying it is safe: its whole body was in the first
+    /// packet and either nothing reached the backend or the method is idempotent.
+    /// </summary>
+    private bool MayRetry(Exception ex)
+    {
+        if (_conn is not { Reused: true } || _responseBytesSeen || _initial.More)
+        {
+            return false;
+        }
+        var dead = ex is IOException or SocketException || ex is ExchangeException { Condition: "remote-connection-failed" };
+        return dead && (!_headWritten || _initial.Method is "GET" or "HEAD" or "OPTIONS" or "TRACE" or "PUT" or "DELETE");
+    }
+
+    /// <summary>Closes the current backend connection (redirects, retries).</summary>
+    private async Task DropConnectionAsync()
+    {
+        var c = _conn;
+        _conn = null;
+        _stream = null;
+        _reusable = false;
+        _responseBytesSeen = false;
+        _headWritten = false;
+        if (c is not null)
+        {
+            await c.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -155,18 +212,63 @@ internal sealed partial class ClientSession
         return (uri, method == "HEAD");
     }
 
-    private async Task<Socket> ConnectAsync(Uri uri, bool useConnectOverride, CancellationToken ct)
+    /// <summary>Sets <see cref="_conn"/>: an idle pooled connection to the same target when allowed, else a new one.</summary>
+    private async Task AcquireConnectionAsync(Uri uri, bool useConnectOverride, bool mayReuse, CancellationToken ct)
     {
         var host = (useConnectOverride ? _initial.ConnectHost : null) ?? uri.IdnHost;
         var port = useConnectOverride && _initial.ConnectPort > 0 ? _initial.ConnectPort : uri.Port;
+        var tls = uri.Scheme is "https" or "wss";
+        string? tlsHost = null;
+        if (tls)
+        {
+            tlsHost = _initial.TrustConnectHost && useConnectOverride && _initial.ConnectHost is not null ? _initial.ConnectHost : uri.IdnHost;
+        }
+        var key = new PoolKey(host, port, tlsHost, tls && _initial.IgnoreTlsErrors, tls ? _initial.ClientCert : null, _initial.IgnorePolicies || !_owner.Options.DenyOutInternal);
+        RefreshStreamTimeout();
+        if (mayReuse && _owner.Pool.Take(key) is { } pooled)
+        {
+            _conn = pooled;
+        }
+        else
+        {
+            // Connect and TLS handshake share one deadline: a backend that accepts but never
+            // finishes the handshake is as unreachable as one that never accepts.
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(_owner.Options.ConnectTimeout);
+            var socket = await ConnectAsync(host, port, timeout.Token, ct).ConfigureAwait(false);
+            try
+            {
+                var stream = await OpenStreamAsync(socket, tlsHost, timeout.Token, ct).ConfigureAwait(false);
+                _conn = new BackendConnection(key, socket, stream, _owner.Options.BufferSize);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+        _conn.Uses++;
+        _stream = _conn.Stream;
+        _reusable = false;
+        _responseBytesSeen = false;
+        _headWritten = false;
+        RefreshStreamTimeout();
+    }
+
+    private async Task<Socket> ConnectAsync(string host, int port, CancellationToken timeout, CancellationToken ct)
+    {
         IPAddress[] addresses;
         try
         {
-            addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct).ConfigureAwait(false);
+            addresses = IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, timeout).ConfigureAwait(false);
         }
         catch (SocketException ex)
         {
             throw new ExchangeException("remote-connection-failed", $"cannot resolve {host}: {ex.Message}");
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new ExchangeException("connection-timeout", $"resolving {host} timed out");
         }
         if (_owner.Options.DenyOutInternal && !_initial.IgnorePolicies)
         {
@@ -180,15 +282,13 @@ internal sealed partial class ClientSession
         {
             throw new ExchangeException("remote-connection-failed", $"{host} has no address");
         }
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(_owner.Options.ConnectTimeout);
         SocketException? last = null;
         foreach (var address in addresses)
         {
             var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
-                await socket.ConnectAsync(new IPEndPoint(address, port), timeout.Token).ConfigureAwait(false);
+                await socket.ConnectAsync(new IPEndPoint(address, port), timeout).ConfigureAwait(false);
                 return socket;
             }
             catch (SocketException ex)
@@ -210,23 +310,31 @@ internal sealed partial class ClientSession
         throw new ExchangeException("remote-connection-failed", $"connect to {host}:{port} failed: {last?.Message}");
     }
 
-    private async Task<Stream> OpenStreamAsync(Socket socket, Uri uri, CancellationToken ct)
+    private async Task<Stream> OpenStreamAsync(Socket socket, string? tlsHost, CancellationToken timeout, CancellationToken ct)
     {
         var network = new NetworkStream(socket, ownsSocket: false);
-        if (uri.Scheme is not ("https" or "wss"))
+        if (tlsHost is null)
         {
             return network;
         }
         var ssl = new SslStream(network, leaveInnerStreamOpen: false);
-        var ignoreErrors = _initial.IgnoreTlsErrors;
         var options = new SslClientAuthenticationOptions
         {
-            TargetHost = _initial.TrustConnectHost && _initial.ConnectHost is not null ? _initial.ConnectHost : uri.IdnHost,
-            RemoteCertificateValidationCallback = ignoreErrors ? (_, _, _, _) => true : null,
+            TargetHost = tlsHost,
+            RemoteCertificateValidationCallback = _initial.IgnoreTlsErrors ? (_, _, _, _) => true : null,
         };
+        if (!string.IsNullOrEmpty(_initial.ClientCert))
+        {
+            options.ClientCertificates = ClientCertificates.Load(_initial.ClientCert, _initial.ClientKey);
+        }
         try
         {
-            await ssl.AuthenticateAsClientAsync(options, ct).ConfigureAwait(false);
+            await ssl.AuthenticateAsClientAsync(options, timeout).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw new ExchangeException("connection-timeout", $"TLS handshake with {tlsHost} timed out");
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException)
         {
@@ -284,7 +392,11 @@ internal sealed partial class ClientSession
             _requestFraming = BodyFraming.ContentLength;
             headers.Add(new HeaderField("Content-Length", body.Length.ToString(CultureInfo.InvariantCulture)));
         }
-        headers.Add(new HeaderField("Connection", "close"));
+        if (_owner.Options.PoolMaxIdlePerTarget <= 0)
+        {
+            // Nothing is kept: say so, so the backend does not wait for another request.
+            headers.Add(new HeaderField("Connection", "close"));
+        }
 
         WriteAscii(writer, _initial.Method!);
         WriteAscii(writer, " ");
@@ -296,9 +408,10 @@ internal sealed partial class ClientSession
         }
         WriteAscii(writer, "\r\n");
         WriteBody(writer, body.Span, last: !_initial.More);
-        _requestBodyDone = !_initial.More;
         await _stream!.WriteAsync(writer.WrittenMemory, ct).ConfigureAwait(false);
         await _stream.FlushAsync(ct).ConfigureAwait(false);
+        _headWritten = true;
+        _requestBodyDone = !_initial.More;
     }
 
     private void WriteBody(IBufferWriter<byte> writer, ReadOnlySpan<byte> body, bool last)
@@ -355,9 +468,11 @@ internal sealed partial class ClientSession
             }
             writer.ResetWrittenCount();
             WriteBody(writer, packet.Body.Span, last: !packet.More);
-            _requestBodyDone = !packet.More;
             await _stream!.WriteAsync(writer.WrittenMemory, ct).ConfigureAwait(false);
             await _stream.FlushAsync(ct).ConfigureAwait(false);
+            RefreshStreamTimeout();
+            // Only once written: a connection goes back to the pool only after the whole request left.
+            _requestBodyDone = !packet.More;
             if (packet.More && packet.Body.Length > 0)
             {
                 Send(new ZhttpPacket { Type = ZhttpPacketType.Credit, Credits = packet.Body.Length });
@@ -368,8 +483,7 @@ internal sealed partial class ClientSession
     /// <summary>Reads the backend's response and sends it on. Returns where to go instead when following a redirect.</summary>
     private async Task<Uri?> RelayResponseAsync(bool isHead, Action started, CancellationToken ct)
     {
-        var reader = PipeReader.Create(_stream!, new StreamPipeReaderOptions(bufferSize: Math.Max(4096, _owner.Options.BufferSize), leaveOpen: true, useZeroByteReads: true));
-        try
+        var reader = _conn!.Reader;
         {
             HttpResponseHead head;
             while (true)
@@ -407,12 +521,22 @@ internal sealed partial class ClientSession
             {
                 await RelayBodyAsync(reader, head, ct).ConfigureAwait(false);
             }
+            // Kept only when the response said where it ended (not close-delimited) and did not ask to close.
+            _reusable = head.MinorVersion >= 1 && !AsksToClose(head) && (noBody || head.Chunked || head.ContentLength >= 0);
             return null;
         }
-        finally
+    }
+
+    private static bool AsksToClose(HttpResponseHead head)
+    {
+        foreach (var h in head.Headers)
         {
-            await reader.CompleteAsync().ConfigureAwait(false);
+            if (h.Name.Equals("Connection", StringComparison.OrdinalIgnoreCase) && WebSocketHandshake.HasToken(h.Value, "close"))
+            {
+                return true;
+            }
         }
+        return false;
     }
 
     /// <summary>The next URI when <c>follow-redirects</c> applies (only for requests without a body, which can be replayed).</summary>
@@ -430,12 +554,14 @@ internal sealed partial class ClientSession
         return next;
     }
 
-    private static async Task<HttpResponseHead> ReadHeadAsync(PipeReader reader, CancellationToken ct)
+    private async Task<HttpResponseHead> ReadHeadAsync(PipeReader reader, CancellationToken ct)
     {
         while (true)
         {
             var result = await reader.ReadAsync(ct).ConfigureAwait(false);
+            RefreshStreamTimeout();
             var buffer = result.Buffer;
+            _responseBytesSeen |= buffer.Length > 0;
             var status = HttpResponseParser.TryParse(buffer, MaxResponseHead, out var head, out var consumed, out var error);
             if (status == ParseStatus.Complete)
             {
@@ -471,6 +597,7 @@ internal sealed partial class ClientSession
                 var credits = await WaitForCreditsAsync(ct).ConfigureAwait(false);
                 var limit = (int)Math.Min(credits, _owner.Options.BufferSize);
                 var result = await reader.ReadAsync(ct).ConfigureAwait(false);
+                RefreshStreamTimeout();
                 var buffer = result.Buffer;
                 var n = 0;
                 var done = false;
@@ -548,6 +675,9 @@ internal sealed partial class ClientSession
 
     [LoggerMessage(EventId = 43, Level = LogLevel.Debug, Message = "client: session {SessionId} ended by requester ({Type})")]
     private static partial void LogCancelled(ILogger logger, string sessionId, ZhttpPacketType type);
+
+    [LoggerMessage(EventId = 52, Level = LogLevel.Debug, Message = "client: session {SessionId} retrying on a fresh connection (the kept one, use {Uses}, failed: {Reason})")]
+    private static partial void LogRetry(ILogger logger, string sessionId, int uses, string reason);
 
     [LoggerMessage(EventId = 44, Level = LogLevel.Warning, Message = "client: session {SessionId} expected seq {Expected}, got {Actual}")]
     private static partial void LogBadSeq(ILogger logger, string sessionId, int expected, int actual);

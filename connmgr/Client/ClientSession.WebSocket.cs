@@ -47,8 +47,7 @@ internal sealed partial class ClientSession
         var offerDeflate = _owner.Options.Compression || RequestAsksForDeflate();
         await WriteWebSocketHeadAsync(uri, key, offerDeflate, ct).ConfigureAwait(false);
 
-        var reader = PipeReader.Create(_stream!, new StreamPipeReaderOptions(bufferSize: Math.Max(4096, _owner.Options.BufferSize), leaveOpen: true, useZeroByteReads: true));
-        try
+        var reader = _conn!.Reader;
         {
             HttpResponseHead head;
             do
@@ -94,10 +93,6 @@ internal sealed partial class ClientSession
             }
             Abort();
             await input.ConfigureAwait(false);
-        }
-        finally
-        {
-            await reader.CompleteAsync().ConfigureAwait(false);
         }
     }
 
@@ -324,6 +319,7 @@ internal sealed partial class ClientSession
             while (true)
             {
                 var result = await reader.ReadAsync(ct).ConfigureAwait(false);
+                RefreshStreamTimeout();
                 var buffer = result.Buffer;
                 while (true)
                 {
@@ -591,6 +587,7 @@ internal sealed partial class ClientSession
         {
             await _stream!.WriteAsync(bytes, ct).ConfigureAwait(false);
             await _stream.FlushAsync(ct).ConfigureAwait(false);
+            RefreshStreamTimeout();
         }
         finally
         {

@@ -16,6 +16,10 @@ internal sealed partial class ClientSession
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _creditSignal = new(0);
     private readonly CancellationTokenSource _abort = new();
+
+    // Cancelled by the sweep when the backend stayed silent past ClientOptions.StreamTimeout.
+    private readonly CancellationTokenSource _timedOut = new();
+    private long _streamDeadline = long.MaxValue;
     private int _outSeq;
     private long _responseCredits;
     private bool _ended;
@@ -57,6 +61,27 @@ internal sealed partial class ClientSession
         try
         {
             _abort.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already over.
+        }
+    }
+
+    /// <summary>The backend did something: its inactivity clock starts again.</summary>
+    private void RefreshStreamTimeout() =>
+        Volatile.Write(ref _streamDeadline, Environment.TickCount64 + (long)_owner.Options.StreamTimeout.TotalMilliseconds);
+
+    /// <summary>Called by the sweep: fails the exchange with <c>connection-timeout</c> once the backend was silent too long.</summary>
+    public void TimeOutIfSilent(long now)
+    {
+        if (now <= Volatile.Read(ref _streamDeadline))
+        {
+            return;
+        }
+        try
+        {
+            _timedOut.Cancel();
         }
         catch (ObjectDisposedException)
         {

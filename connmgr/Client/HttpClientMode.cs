@@ -19,7 +19,11 @@ internal sealed partial class HttpClientMode : IAsyncDisposable
         Options = options;
         Logger = logger;
         Responder = new ZhttpResponder(options.InstanceId, ZhttpEndpoints.FromBase(options.ZhttpBase, bind: true), logger);
+        Pool = new ConnectionPool(options.PoolMaxIdlePerTarget, options.PoolIdleTimeout, logger);
     }
+
+    /// <summary>Idle keep-alive connections to backends.</summary>
+    internal ConnectionPool Pool { get; }
 
     internal ClientOptions Options { get; }
 
@@ -125,8 +129,10 @@ internal sealed partial class HttpClientMode : IAsyncDisposable
                         s.Abort();
                         continue;
                     }
+                    s.TimeOutIfSilent(now);
                     s.KeepAliveIfDue(now, keepAlive);
                 }
+                Pool.Expire(now);
             }
         }
         catch (OperationCanceledException)
@@ -150,6 +156,7 @@ internal sealed partial class HttpClientMode : IAsyncDisposable
         {
             // Leave the rest to process exit.
         }
+        Pool.Clear();
         Responder.Dispose();
         _stopping.Dispose();
     }

@@ -27,12 +27,11 @@ internal sealed class ClientHarness : IAsyncDisposable
 
     public ZhttpRequester Requester { get; }
 
-    public static async Task<ClientHarness> StartAsync(TestBackend probeBackend, bool denyOutInternal = false)
+    public static async Task<ClientHarness> StartAsync(TestBackend probeBackend, bool denyOutInternal = false, Func<ClientOptions, ClientOptions>? configure = null)
     {
         var zbase = FreePorts.Block(3);
-        var client = new HttpClientMode(
-            new ClientOptions { ZhttpBase = $"tcp://127.0.0.1:{zbase}", DenyOutInternal = denyOutInternal, SweepInterval = TimeSpan.FromMilliseconds(100) },
-            LoggerFactory.CreateLogger("connmgr-client"));
+        var options = new ClientOptions { ZhttpBase = $"tcp://127.0.0.1:{zbase}", DenyOutInternal = denyOutInternal, SweepInterval = TimeSpan.FromMilliseconds(100) };
+        var client = new HttpClientMode(configure is null ? options : configure(options), LoggerFactory.CreateLogger("connmgr-client"));
         client.Start();
         var requester = new ZhttpRequester("proxy1", ZhttpEndpoints.FromBase($"tcp://127.0.0.1:{zbase}", bind: false), LoggerFactory.CreateLogger("proxy1"));
         requester.Start();
