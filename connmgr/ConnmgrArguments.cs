@@ -15,7 +15,7 @@ internal sealed class ConnmgrArguments
     public static readonly string[] ValueOptions =
     [
         "listen", "zclient-stream", "zserver-stream", "buffer-size", "stream-maxconn", "id",
-        "header-timeout", "idle-timeout", "tls-identities-dir",
+        "header-timeout", "idle-timeout", "tls-identities-dir", "stream-timeout",
     ];
 
     /// <summary>Every connmgr flag; anything else is a usage error.</summary>
@@ -32,6 +32,7 @@ internal sealed class ConnmgrArguments
           --header-timeout=SECONDS    Time allowed to send a request head (default 30).
           --idle-timeout=SECONDS      Close keep-alive connections idle this long (default 60).
           --compression               Negotiate permessage-deflate with WebSocket clients.
+          --stream-timeout=SECONDS    Client mode: backend silence allowed in an exchange (default 1800).
 
         """;
 
@@ -57,6 +58,9 @@ internal sealed class ConnmgrArguments
 
     /// <summary>Seconds a keep-alive connection may wait for its next request.</summary>
     public double IdleTimeoutSeconds { get; private set; } = 60;
+
+    /// <summary>Client mode: backend silence allowed during an exchange (upstream's <c>--stream-timeout</c>).</summary>
+    public double StreamTimeoutSeconds { get; private set; } = 1800;
 
     /// <summary>
     /// Reads connmgr's flags out of the parsed command line; throws <see cref="FormatException"/>
@@ -128,6 +132,9 @@ internal sealed class ConnmgrArguments
                 break;
             case "idle-timeout":
                 IdleTimeoutSeconds = PositiveSeconds(name, value);
+                break;
+            case "stream-timeout":
+                StreamTimeoutSeconds = PositiveSeconds(name, value);
                 break;
             default:
                 throw new FormatException($"unknown option --{name} (see --help)");

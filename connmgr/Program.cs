@@ -74,6 +74,7 @@ public static class Program
                             BufferSize = args.BufferSize,
                             DenyOutInternal = args.DenyOutInternal,
                             Compression = args.Compression,
+                            StreamTimeout = TimeSpan.FromSeconds(args.StreamTimeoutSeconds),
                         },
                         logger);
                 }

@@ -437,31 +437,44 @@ internal sealed partial class ClientSession
         writer.Advance(n);
     }
 
+    /// <summary>
+    /// The requester's next packet, its seq checked and its credits counted; null when the
+    /// session is over (the requester cancelled or failed, or broke the sequence: then we cancel).
+    /// </summary>
+    private async ValueTask<ZhttpPacket?> ReadInboxAsync(CancellationToken ct)
+    {
+        var packet = await Inbox.Reader.ReadAsync(ct).ConfigureAwait(false);
+        if (packet.Type is ZhttpPacketType.Cancel or ZhttpPacketType.Error)
+        {
+            LogCancelled(_owner.Logger, Id, packet.Type);
+            Abort();
+            return null;
+        }
+        if (packet.Seq >= 0)
+        {
+            if (packet.Seq != InSeq)
+            {
+                LogBadSeq(_owner.Logger, Id, InSeq, packet.Seq);
+                Send(new ZhttpPacket { Type = ZhttpPacketType.Cancel });
+                Abort();
+                return null;
+            }
+            InSeq++;
+        }
+        AddCredits(packet.Credits);
+        return packet;
+    }
+
     /// <summary>Handles what the requester sends after the first packet: body, credits, cancel.</summary>
     private async Task PumpInboxAsync(CancellationToken ct)
     {
         var writer = new ArrayBufferWriter<byte>(_owner.Options.BufferSize + 32);
         while (true)
         {
-            var packet = await Inbox.Reader.ReadAsync(ct).ConfigureAwait(false);
-            if (packet.Type is ZhttpPacketType.Cancel or ZhttpPacketType.Error)
+            if (await ReadInboxAsync(ct).ConfigureAwait(false) is not { } packet)
             {
-                LogCancelled(_owner.Logger, Id, packet.Type);
-                Abort();
                 return;
             }
-            if (packet.Seq >= 0)
-            {
-                if (packet.Seq != InSeq)
-                {
-                    LogBadSeq(_owner.Logger, Id, InSeq, packet.Seq);
-                    Send(new ZhttpPacket { Type = ZhttpPacketType.Cancel });
-                    Abort();
-                    return;
-                }
-                InSeq++;
-            }
-            AddCredits(packet.Credits);
             if (packet.Type != ZhttpPacketType.Data || _requestBodyDone)
             {
                 continue;

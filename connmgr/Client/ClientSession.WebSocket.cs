@@ -435,25 +435,10 @@ internal sealed partial class ClientSession
         {
             while (true)
             {
-                var packet = await Inbox.Reader.ReadAsync(ct).ConfigureAwait(false);
-                if (packet.Type is ZhttpPacketType.Cancel or ZhttpPacketType.Error)
+                if (await ReadInboxAsync(ct).ConfigureAwait(false) is not { } packet)
                 {
-                    LogCancelled(_owner.Logger, Id, packet.Type);
-                    Abort();
                     return;
                 }
-                if (packet.Seq >= 0)
-                {
-                    if (packet.Seq != InSeq)
-                    {
-                        LogBadSeq(_owner.Logger, Id, InSeq, packet.Seq);
-                        Send(new ZhttpPacket { Type = ZhttpPacketType.Cancel });
-                        Abort();
-                        return;
-                    }
-                    InSeq++;
-                }
-                AddCredits(packet.Credits);
                 bool open, closeSent, closeReceived;
                 lock (_lock)
                 {

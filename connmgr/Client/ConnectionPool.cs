@@ -27,6 +27,15 @@ internal sealed partial class ConnectionPool
     /// <summary>Idle connections held now.</summary>
     public int IdleCount => Volatile.Read(ref _count);
 
+    /// <summary>Idle connections held now for one target.</summary>
+    public int IdleCountFor(PoolKey key)
+    {
+        lock (_lock)
+        {
+            return _idle.TryGetValue(key, out var stack) ? stack.Count : 0;
+        }
+    }
+
     /// <summary>An idle connection for <paramref name="key"/> that still looks alive, or null.</summary>
     public BackendConnection? Take(PoolKey key)
     {

@@ -33,15 +33,31 @@ internal sealed class ClientHarness : IAsyncDisposable
         var options = new ClientOptions { ZhttpBase = $"tcp://127.0.0.1:{zbase}", DenyOutInternal = denyOutInternal, SweepInterval = TimeSpan.FromMilliseconds(100) };
         var client = new HttpClientMode(configure is null ? options : configure(options), LoggerFactory.CreateLogger("connmgr-client"));
         client.Start();
+        return await ConnectAsync(client, zbase, probeBackend);
+    }
+
+    /// <summary>A requester toward a client mode that runs elsewhere (the real pushpin-connmgr process); <see cref="Client"/> is not available.</summary>
+    public static Task<ClientHarness> ConnectAsync(int zbase, TestBackend probeBackend) => ConnectAsync(null, zbase, probeBackend);
+
+    private static async Task<ClientHarness> ConnectAsync(HttpClientMode? client, int zbase, TestBackend probeBackend)
+    {
         var requester = new ZhttpRequester("proxy1", ZhttpEndpoints.FromBase($"tcp://127.0.0.1:{zbase}", bind: false), LoggerFactory.CreateLogger("proxy1"));
         requester.Start();
-        var h = new ClientHarness(client, requester);
+        var h = new ClientHarness(client!, requester);
         await Eventually.TrueAsync(async () =>
         {
-            var id = h.Begin(h.Request("GET", $"http://127.0.0.1:{probeBackend.Port}/probe", ignorePolicies: true));
-            var packets = await h.CollectAsync(id, TimeSpan.FromSeconds(2));
+            // Through "localhost": probe connections are pooled under their own key, apart from the tests' 127.0.0.1 ones.
+            var probe = h.Request("GET", $"http://127.0.0.1:{probeBackend.Port}/probe", ignorePolicies: true);
+            probe.ConnectHost = "localhost";
+            probe.ConnectPort = probeBackend.Port;
+            var packets = await h.CollectAsync(h.Begin(probe), TimeSpan.FromSeconds(2));
             return packets.Count > 0 && packets[0].Type == ZhttpPacketType.Data;
         }, "connmgr client mode and the requester to see each other", Wait);
+        if (client is not null)
+        {
+            // A probe answered late must not land in the pool in the middle of a test.
+            await Eventually.TrueAsync(() => client.SessionCount == 0, "the probe sessions to end", Wait);
+        }
         return h;
     }
 
@@ -94,6 +110,19 @@ internal sealed class ClientHarness : IAsyncDisposable
         }
     }
 
+    /// <summary>The next packet of session <paramref name="id"/> that is not a credit or a keep-alive.</summary>
+    public async Task<ZhttpPacket> NextContentAsync(string id)
+    {
+        while (true)
+        {
+            var p = await NextAsync(id);
+            if (p.Type is not (ZhttpPacketType.Credit or ZhttpPacketType.KeepAlive))
+            {
+                return p;
+            }
+        }
+    }
+
     /// <summary>Packets of session <paramref name="id"/> until its last one (final data, error or cancel), crediting as it goes.</summary>
     public async Task<List<ZhttpPacket>> CollectAsync(string id, TimeSpan? timeout = null, int outSeq = 1)
     {
@@ -127,6 +156,9 @@ internal sealed class ClientHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Requester.Dispose();
-        await Client.DisposeAsync();
+        if (Client is not null)
+        {
+            await Client.DisposeAsync();
+        }
     }
 }

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Pushpin.Common.Zhttp;
+using Pushpin.Connmgr.Client;
 using Pushpin.ProtocolTests.Support;
 
 namespace Pushpin.ProtocolTests.Connmgr.Client;
@@ -35,6 +36,10 @@ public sealed class ConnectionReuseTests
             });
             app.MapGet("/chunked", async (HttpContext c) =>
             {
+                lock (_connectionIds)
+                {
+                    _connectionIds.Add(c.Connection.Id);
+                }
                 await c.Response.WriteAsync("part1,");
                 await c.Response.Body.FlushAsync();
                 await c.Response.WriteAsync("part2");
@@ -44,6 +49,9 @@ public sealed class ConnectionReuseTests
 
     [TearDown]
     public async Task TearDown() => await _backend.DisposeAsync();
+
+    /// <summary>The pool key of plain http://127.0.0.1:PORT requests with <c>ignore-policies</c>.</summary>
+    private static PoolKey PlainKey(int port) => new("127.0.0.1", port, null, false, null, true);
 
     private static async Task<List<ZhttpPacket>> GetAsync(ClientHarness h, string uri) =>
         await h.CollectAsync(h.Begin(h.Request("GET", uri, ignorePolicies: true)));
@@ -63,7 +71,7 @@ public sealed class ConnectionReuseTests
             Assert.That(_connectionIds, Has.Count.EqualTo(3));
             Assert.That(_connectionIds.Distinct().Count(), Is.EqualTo(1), string.Join(",", _connectionIds));
         }
-        Assert.That(h.Client.Pool.IdleCount, Is.EqualTo(1));
+        Assert.That(h.Client.Pool.IdleCountFor(PlainKey(_backend.Port)), Is.EqualTo(1));
         Assert.That(_backend.LastRequest.Headers.ContainsKey("Connection"), Is.False, "HTTP/1.1 keep-alive is the default");
     }
 
@@ -71,12 +79,18 @@ public sealed class ConnectionReuseTests
     public async Task Chunked_response_is_relayed_and_its_connection_kept()
     {
         await using var h = await ClientHarness.StartAsync(_backend);
-        var idleBefore = h.Client.Pool.IdleCount;
         var packets = await GetAsync(h, $"http://127.0.0.1:{_backend.Port}/chunked");
         Assert.That(packets[0].Code, Is.EqualTo(200));
         Assert.That(packets[0].GetHeader("Transfer-Encoding"), Is.Null, "framing is per hop");
         Assert.That(ClientHarness.Body(packets), Is.EqualTo("part1,part2"));
-        await Eventually.TrueAsync(() => h.Client.Pool.IdleCount == Math.Max(1, idleBefore), "the connection to go back to the pool");
+        await Eventually.TrueAsync(() => h.Client.SessionCount == 0, "the session to end");
+        // The pool hands out its newest connection first: the one the chunked response came on.
+        await GetAsync(h, $"http://127.0.0.1:{_backend.Port}/conn");
+        lock (_connectionIds)
+        {
+            Assert.That(_connectionIds, Has.Count.EqualTo(2));
+            Assert.That(_connectionIds[1], Is.EqualTo(_connectionIds[0]));
+        }
     }
 
     [Test]
@@ -97,7 +111,7 @@ public sealed class ConnectionReuseTests
     {
         await using var h = await ClientHarness.StartAsync(_backend, configure: o => o with { PoolIdleTimeout = TimeSpan.FromMilliseconds(300) });
         await GetAsync(h, $"http://127.0.0.1:{_backend.Port}/conn");
-        await Eventually.TrueAsync(() => h.Client.Pool.IdleCount == 0, "the idle connection to be closed", TimeSpan.FromSeconds(10));
+        await Eventually.TrueAsync(() => h.Client.Pool.IdleCount == 0, "the idle connections to be closed", TimeSpan.FromSeconds(10));
         await GetAsync(h, $"http://127.0.0.1:{_backend.Port}/conn");
         lock (_connectionIds)
         {
@@ -167,13 +181,12 @@ public sealed class ConnectionReuseTests
             socket.Shutdown(SocketShutdown.Send);
         });
         await using var h = await ClientHarness.StartAsync(_backend);
-        var idle = h.Client.Pool.IdleCount;
         var packets = await GetAsync(h, $"http://127.0.0.1:{backend.Port}/");
         Assert.That(packets[0].Code, Is.EqualTo(200));
         Assert.That(ClientHarness.Body(packets), Is.EqualTo("until the end"));
         Assert.That(packets[^1].More, Is.False);
         await Eventually.TrueAsync(() => h.Client.SessionCount == 0, "the session to end");
-        Assert.That(h.Client.Pool.IdleCount, Is.EqualTo(idle));
+        Assert.That(h.Client.Pool.IdleCountFor(PlainKey(backend.Port)), Is.Zero);
     }
 
     [Test]

@@ -91,6 +91,33 @@ public sealed class HttpClientModeTests
     }
 
     [Test]
+    public async Task Large_request_body_streams_in_packets_under_the_credits_connmgr_grants()
+    {
+        var body = new string('b', 100_000);
+        var id = _h.Begin(_h.Request("POST", $"http://127.0.0.1:{_backend.Port}/echo", [("Content-Length", "100000")], "", more: true, ignorePolicies: true));
+        long window = 0;
+        var sent = 0;
+        var seq = 1;
+        while (sent < body.Length)
+        {
+            if (window == 0)
+            {
+                var p = await _h.NextAsync(id);
+                Assert.That(p.Type, Is.EqualTo(ZhttpPacketType.Credit).Or.EqualTo(ZhttpPacketType.KeepAlive), p.ToString());
+                window += Math.Max(0, p.Credits);
+                continue;
+            }
+            var n = (int)Math.Min(window, body.Length - sent);
+            _h.Continue(id, seq++, new ZhttpPacket { Body = Encoding.ASCII.GetBytes(body.Substring(sent, n)), More = sent + n < body.Length });
+            sent += n;
+            window -= n;
+        }
+        var packets = await _h.CollectAsync(id);
+        Assert.That(ClientHarness.Body(packets.Where(x => x.Type == ZhttpPacketType.Data)), Is.EqualTo("echo:" + body));
+        Assert.That(_backend.LastRequest.Headers["Content-Length"], Is.EqualTo("100000"));
+    }
+
+    [Test]
     public async Task Response_body_is_held_to_the_requester_credits()
     {
         var id = _h.Begin(_h.Request("GET", $"http://127.0.0.1:{_backend.Port}/stream", credits: 4, ignorePolicies: true));

@@ -21,12 +21,7 @@ public sealed class HttpClientModeTlsTests
         await using var probe = await TestBackend.StartAsync(app => app.MapGet("/probe", () => "ok"));
         var port = FreePorts.One();
         using var cert = SelfSigned();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.UseHttps(cert)));
-        await using var app = builder.Build();
-        app.MapGet("/secure", (HttpContext c) => $"secure {c.Request.Host}");
-        await app.StartAsync();
+        await using var app = await StartHttpsAsync(port, cert, a => a.MapGet("/secure", (HttpContext c) => $"secure {c.Request.Host}"));
         await using var h = await ClientHarness.StartAsync(probe);
 
         var refused = await h.NextAsync(h.Begin(h.Request("GET", $"https://localhost:{port}/secure", ignorePolicies: true)));
@@ -38,6 +33,65 @@ public sealed class HttpClientModeTlsTests
         Assert.That(packets[0].Code, Is.EqualTo(200));
         Assert.That(ClientHarness.Body(packets), Is.EqualTo($"secure localhost:{port}"));
         await app.StopAsync();
+    }
+
+    [Test]
+    public async Task Wss_to_a_self_signed_backend_needs_ignore_tls_errors_and_then_echoes()
+    {
+        await using var probe = await TestBackend.StartAsync(app => app.MapGet("/probe", () => "ok"));
+        var port = FreePorts.One();
+        using var cert = SelfSigned();
+        await using var app = await StartHttpsAsync(port, cert, a =>
+        {
+            a.UseWebSockets();
+            a.Map("/ws", EchoOnceAsync);
+        });
+        await using var h = await ClientHarness.StartAsync(probe);
+
+        ZhttpPacket Request(bool ignoreErrors) => new()
+        {
+            Method = "GET",
+            Uri = $"wss://localhost:{port}/ws",
+            Headers = [new HttpHeader("Host", $"localhost:{port}")],
+            RouterResp = true,
+            Credits = 8192,
+            IgnorePolicies = true,
+            IgnoreTlsErrors = ignoreErrors,
+        };
+        var refused = await h.NextAsync(h.Begin(Request(false)));
+        Assert.That((refused.Type, refused.Condition), Is.EqualTo((ZhttpPacketType.Error, "tls-error")));
+
+        var id = h.Begin(Request(true));
+        var accept = await h.NextAsync(id);
+        Assert.That(accept.Code, Is.EqualTo(101), accept.ToString());
+        h.Continue(id, 1, new ZhttpPacket { ContentType = "text", Body = "secret"u8.ToArray() });
+        var echo = await h.NextContentAsync(id);
+        Assert.That(System.Text.Encoding.UTF8.GetString(echo.Body.Span), Is.EqualTo("secret"));
+        var close = await h.NextContentAsync(id);
+        Assert.That((close.Type, close.Code), Is.EqualTo((ZhttpPacketType.Close, 1000)));
+        await app.StopAsync();
+    }
+
+    /// <summary>Echoes one message, then closes with 1000.</summary>
+    private static async Task EchoOnceAsync(HttpContext c)
+    {
+        using var ws = await c.WebSockets.AcceptWebSocketAsync();
+        var buffer = new byte[1024];
+        var r = await ws.ReceiveAsync(buffer, CancellationToken.None);
+        await ws.SendAsync(buffer.AsMemory(0, r.Count), r.MessageType, r.EndOfMessage, CancellationToken.None);
+        await ws.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+    }
+
+    /// <summary>Kestrel serving HTTPS on 127.0.0.1:<paramref name="port"/> with <paramref name="cert"/>.</summary>
+    private static async Task<WebApplication> StartHttpsAsync(int port, X509Certificate2 cert, Action<WebApplication> map)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port, l => l.UseHttps(cert)));
+        var app = builder.Build();
+        map(app);
+        await app.StartAsync();
+        return app;
     }
 
     private static X509Certificate2 SelfSigned()

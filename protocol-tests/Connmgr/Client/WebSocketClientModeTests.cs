@@ -143,18 +143,7 @@ public sealed class WebSocketClientModeTests
 
         public Task<ZhttpPacket> NextAsync() => h.NextAsync(Id);
 
-        /// <summary>The next packet that is not a keep-alive or a credit.</summary>
-        public async Task<ZhttpPacket> NextContentAsync()
-        {
-            while (true)
-            {
-                var p = await h.NextAsync(Id);
-                if (p.Type is not (ZhttpPacketType.KeepAlive or ZhttpPacketType.Credit))
-                {
-                    return p;
-                }
-            }
-        }
+        public Task<ZhttpPacket> NextContentAsync() => h.NextContentAsync(Id);
     }
 
     private async Task<Session> OpenAsync(ZhttpPacket request)
