@@ -18,7 +18,8 @@ public static class RequestHeaderRules
     private static readonly string[] HopByHop = ["Connection", "Keep-Alive", "Accept-Encoding", "Content-Encoding", "Transfer-Encoding", "Expect"];
 
     /// <summary>Applies route <c>header=</c> props, then every §1.1 rule, in upstream's order.</summary>
-    public static void Apply(List<HttpHeader> headers, Route route, ProxyOptions options, bool trustedClient, string? peerAddress, string scheme, DateTimeOffset now)
+    /// <param name="internalRequest">The handler's own request (intreq): its <c>Grip-*</c> headers (e.g. <c>Grip-Last</c>) are kept.</param>
+    public static void Apply(List<HttpHeader> headers, Route route, ProxyOptions options, bool trustedClient, string? peerAddress, string scheme, DateTimeOffset now, bool internalRequest = false)
     {
         foreach (var (name, value) in route.Headers)
         {
@@ -70,7 +71,7 @@ public static class RequestHeaderRules
             headers.Add(new HttpHeader("CDN-Loop", string.Join(", ", values)));
         }
 
-        if (!trustedClient)
+        if (!trustedClient && !internalRequest)
         {
             headers.RemoveAll(h => h.Name.StartsWith("Grip-", StringComparison.OrdinalIgnoreCase));
         }
