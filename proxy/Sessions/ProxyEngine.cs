@@ -74,6 +74,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         _accept.Start();
         var ct = _stop.Token;
         StartInternalSockets(ct);
+        StartRetrySocket(ct);
         _tasks.Add(Pump(_responder.Incoming, p => new InboundPacket(p, Internal: false), ct));
         _tasks.Add(Pump(_requester.Incoming, p => new OutboundPacket(p), ct));
         _tasks.Add(Task.Run(() => TickAsync(ct), ct));
@@ -129,6 +130,9 @@ public sealed partial class ProxyEngine : IAsyncDisposable
                         case OutboundPacket p:
                             OnOutbound(p.Packet);
                             break;
+                        case RetryPacket r:
+                            OnRetry(r);
+                            break;
                         case AcceptDone a:
                             OnAcceptDone(a.Session, a.Response);
                             break;
@@ -171,6 +175,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         }
         _responder?.Dispose();
         _intreq?.Dispose();
+        _retry?.Dispose();
         _requester?.Dispose();
         foreach (var r in _custom.Values)
         {
@@ -268,14 +273,18 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         }
     }
 
-    private void StartSession(ZhttpPacket p, bool isInternal)
+    /// <param name="retry">A session the handler hands back to be re-run (its zhttp state continues).</param>
+    private void StartSession(ZhttpPacket p, bool isInternal, RetryRequest? retry = null, RetryPacket? retryPacket = null)
     {
         var s = new ProxySession(p.From!, p.Id!)
         {
             Responder = isInternal ? _intreq! : _responder!,
             Internal = isInternal,
+            IsRetry = retry is not null,
+            Inspect = retryPacket?.Inspect,
             RouterResp = p.RouterResp,
-            InSeq = 1,
+            InSeq = retry?.InSeq ?? 1,
+            OutSeq = retry?.OutSeq ?? 0,
             OutCredits = Math.Max(p.Credits, 0),
             UserData = p.UserData,
             PeerAddress = p.PeerAddress,
@@ -311,8 +320,13 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         s.Trusted = RequestHeaderRules.IsTrustedClient(s.OrigHeaders, _options.UpstreamKey, _time.GetUtcNow());
         s.LogicalPeerAddress = RequestHeaderRules.LogicalPeerAddress(s.OrigHeaders, s.Trusted ? _options.XffTrusted : _options.XffUntrusted, s.PeerAddress);
 
-        // Ack at once so connmgr learns our address; grant body credits if a body follows.
-        if (p.More)
+        // Ack at once so connmgr learns our address; grant body credits if a body follows. A
+        // retried session is taken over as after a handoff: a keep-alive asking for multi.
+        if (retry is not null)
+        {
+            SendInbound(s, new ZhttpPacket { Type = ZhttpPacketType.KeepAlive, Multi = true });
+        }
+        else if (p.More)
         {
             SendInbound(s, new ZhttpPacket { Type = ZhttpPacketType.Credit, Credits = InboundRequestCredits });
         }
@@ -323,7 +337,11 @@ public sealed partial class ProxyEngine : IAsyncDisposable
 
         var table = _routes.Current;
         Route? route = null;
-        if (passthrough is not null)
+        if (retryPacket is not null)
+        {
+            route = !string.IsNullOrEmpty(retryPacket.RouteId) ? table.FindById(retryPacket.RouteId, uri.Path) : table.Match(RouteProtocol.Http, s.Https, uri.Host, uri.Path);
+        }
+        else if (passthrough is not null)
         {
             route = PassthroughRoute(table, passthrough, uri);
             s.AutoShare = PassthroughBool(passthrough, "auto-share");
@@ -334,10 +352,14 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             route = !string.IsNullOrEmpty(routeId) ? table.FindById(routeId, uri.Path) : table.Match(RouteProtocol.Http, s.Https, uri.Host, uri.Path);
         }
         // Internal requests do not take the proxy-wide debug setting (as upstream).
-        s.Debug = (!isInternal && _options.Debug) || (route?.Debug ?? false);
+        s.Debug = (!isInternal && _options.Debug) || (route?.Debug ?? false) || (retry?.Debug ?? false);
         if (Stats is not null && !isInternal)
         {
-            Stats.AddRequestsReceived(1);
+            if (retry is null)
+            {
+                // A retry acts for a request already counted.
+                Stats.AddRequestsReceived(1);
+            }
             Stats.AddActivity(route?.StatsRoute);
             Stats.AddConnection(StatsConnectionId(s), route?.StatsRoute, StatsConnectionType.Http, s.LogicalPeerAddress ?? s.PeerAddress, s.Https);
             s.StatsTracked = true;
@@ -367,7 +389,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         }
         s.Uri = fwd with { Path = path };
         s.Headers = [.. s.OrigHeaders];
-        RequestHeaderRules.Apply(s.Headers, route, _options, s.Trusted, s.PeerAddress, s.Uri.Scheme, _time.GetUtcNow(), s.Internal);
+        RequestHeaderRules.Apply(s.Headers, route, _options, s.Trusted, s.PeerAddress, s.Uri.Scheme, _time.GetUtcNow(), s.Internal, s.Inspect?.Sid, s.Inspect?.LastIds);
 
         s.RemainingTargets = new Queue<RouteTarget>(route.Targets);
         AppendRequestBody(s, p.Body, !p.More, forward: false);

@@ -31,6 +31,12 @@ internal sealed class ProxySession
     /// <summary>Passthrough <c>auto-share</c>: ask inspect for an automatic sharing key.</summary>
     public bool AutoShare { get; set; }
 
+    /// <summary>Re-run for the handler (retry packet): accepted again with <c>is-retry</c>.</summary>
+    public bool IsRetry { get; init; }
+
+    /// <summary>What inspect (or the retry packet) said about this request.</summary>
+    public InspectResult? Inspect { get; set; }
+
     public bool RouterResp { get; set; }
 
     public int InSeq { get; set; }

@@ -54,8 +54,10 @@ internal sealed class ProxyHarness : IAsyncDisposable
         var clientBase = FreePorts.Block(3);
         var acceptPort = FreePorts.One();
         var intreqBase = FreePorts.Block(3);
+        var retryPort = FreePorts.One();
         var options = new ProxyOptions
         {
+            HandlerRetryInSpec = $"tcp://127.0.0.1:{retryPort}",
             IntreqInSpecs = [$"tcp://127.0.0.1:{intreqBase}"],
             IntreqInStreamSpecs = [$"tcp://127.0.0.1:{intreqBase + 1}"],
             IntreqOutSpecs = [$"tcp://127.0.0.1:{intreqBase + 2}"],
