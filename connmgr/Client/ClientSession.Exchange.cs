@@ -49,7 +49,7 @@ internal sealed partial class ClientSession
             var (uri, isHead) = Validate(_initial);
             if (uri.Scheme is "ws" or "wss")
             {
-                _isWebSocket = true;
+                StartWebSocket();
                 await AcquireConnectionAsync(uri, useConnectOverride: true, mayReuse: false, ct).ConfigureAwait(false);
                 inboxTask = PumpWebSocketInboxAsync(ct);
                 await RunWebSocketAsync(uri, () => responseStarted = true, ct).ConfigureAwait(false);
@@ -346,36 +346,39 @@ internal sealed partial class ClientSession
 
     private async Task WriteRequestHeadAsync(Uri uri, CancellationToken ct)
     {
-        var writer = new ArrayBufferWriter<byte>(1024);
-        var target = uri.PathAndQuery;
-        var headers = new List<HeaderField>();
+        var headers = _initial.Headers ?? [];
         var hasHost = false;
         long contentLength = -1;
-        foreach (var h in _initial.Headers ?? [])
+        foreach (var h in headers)
+        {
+            if (h.Is("Host"))
+            {
+                hasHost = true;
+            }
+            else if (h.Is("Content-Length") && !long.TryParse(h.Value, NumberStyles.None, CultureInfo.InvariantCulture, out contentLength))
+            {
+                throw new ExchangeException("bad-request", "bad Content-Length");
+            }
+        }
+
+        // The head goes straight from the packet's strings into the buffer (no per-header copies).
+        var writer = new ArrayBufferWriter<byte>(1024);
+        WriteAscii(writer, _initial.Method!);
+        WriteAscii(writer, " ");
+        WriteAscii(writer, uri.PathAndQuery);
+        WriteAscii(writer, " HTTP/1.1\r\n");
+        if (!hasHost)
+        {
+            HttpResponseWriter.WriteHeader(writer, "Host", uri.IsDefaultPort ? uri.IdnHost : $"{uri.IdnHost}:{uri.Port}");
+        }
+        foreach (var h in headers)
         {
             // Framing and connection management are per hop: ours to decide.
             if (h.Is("Connection") || h.Is("Keep-Alive") || h.Is("Transfer-Encoding") || h.Is("Proxy-Connection") || h.Is("TE") || h.Is("Upgrade"))
             {
                 continue;
             }
-            if (h.Is("Content-Length"))
-            {
-                if (!long.TryParse(h.Value, NumberStyles.None, CultureInfo.InvariantCulture, out contentLength))
-                {
-                    throw new ExchangeException("bad-request", "bad Content-Length");
-                }
-            }
-            if (h.Is("Host"))
-            {
-                hasHost = true;
-                headers.Add(new HeaderField(h.Name, _hostOverride ?? h.Value));
-                continue;
-            }
-            headers.Add(new HeaderField(h.Name, h.Value));
-        }
-        if (!hasHost)
-        {
-            headers.Insert(0, new HeaderField("Host", uri.IsDefaultPort ? uri.IdnHost : $"{uri.IdnHost}:{uri.Port}"));
+            HttpResponseWriter.WriteHeader(writer, h.Name, h.Is("Host") ? _hostOverride ?? h.Value : h.Value);
         }
         var body = _initial.Body;
         if (contentLength >= 0)
@@ -385,26 +388,19 @@ internal sealed partial class ClientSession
         else if (_initial.More)
         {
             _requestFraming = BodyFraming.Chunked;
-            headers.Add(new HeaderField("Transfer-Encoding", "chunked"));
+            HttpResponseWriter.WriteHeader(writer, "Transfer-Encoding", "chunked");
         }
         else if (body.Length > 0 || _initial.Method is "POST" or "PUT" or "PATCH")
         {
             _requestFraming = BodyFraming.ContentLength;
-            headers.Add(new HeaderField("Content-Length", body.Length.ToString(CultureInfo.InvariantCulture)));
+            WriteAscii(writer, "Content-Length: ");
+            HttpResponseWriter.WriteNumber(writer, body.Length);
+            WriteAscii(writer, "\r\n");
         }
         if (_owner.Options.PoolMaxIdlePerTarget <= 0)
         {
             // Nothing is kept: say so, so the backend does not wait for another request.
-            headers.Add(new HeaderField("Connection", "close"));
-        }
-
-        WriteAscii(writer, _initial.Method!);
-        WriteAscii(writer, " ");
-        WriteAscii(writer, target);
-        WriteAscii(writer, " HTTP/1.1\r\n");
-        foreach (var h in headers)
-        {
-            HttpResponseWriter.WriteHeader(writer, h.Name, h.Value);
+            HttpResponseWriter.WriteHeader(writer, "Connection", "close");
         }
         WriteAscii(writer, "\r\n");
         WriteBody(writer, body.Span, last: !_initial.More);
@@ -468,7 +464,8 @@ internal sealed partial class ClientSession
     /// <summary>Handles what the requester sends after the first packet: body, credits, cancel.</summary>
     private async Task PumpInboxAsync(CancellationToken ct)
     {
-        var writer = new ArrayBufferWriter<byte>(_owner.Options.BufferSize + 32);
+        // Only requests with a streamed body need a buffer for it.
+        ArrayBufferWriter<byte>? writer = null;
         while (true)
         {
             if (await ReadInboxAsync(ct).ConfigureAwait(false) is not { } packet)
@@ -479,6 +476,7 @@ internal sealed partial class ClientSession
             {
                 continue;
             }
+            writer ??= new ArrayBufferWriter<byte>(_owner.Options.BufferSize + 32);
             writer.ResetWrittenCount();
             WriteBody(writer, packet.Body.Span, last: !packet.More);
             await _stream!.WriteAsync(writer.WrittenMemory, ct).ConfigureAwait(false);

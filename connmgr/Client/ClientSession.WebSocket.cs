@@ -28,8 +28,9 @@ internal sealed partial class ClientSession
     /// <summary>Largest message (after inflation); fragments stream through, so this only stops runaway messages.</summary>
     private const long MaxWebSocketMessage = 64L << 20;
 
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly TaskCompletionSource<bool> _wsFinished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Set by StartWebSocket: HTTP sessions never allocate them.
+    private SemaphoreSlim? _writeLock;
+    private TaskCompletionSource<bool>? _wsFinished;
     private WebSocketSender? _wsSender;
     private bool _wsDeflate;
 
@@ -39,6 +40,14 @@ internal sealed partial class ClientSession
     private bool _wsCloseSent;
     private bool _wsCloseReceived;
     private int _wsCloseTimerStarted;
+
+    /// <summary>Makes this a WebSocket session: what only those need.</summary>
+    private void StartWebSocket()
+    {
+        _isWebSocket = true;
+        _writeLock = new SemaphoreSlim(1, 1);
+        _wsFinished = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     /// <summary>Handshake, then relays until the session is over. Returns normally when both sides closed.</summary>
     private async Task RunWebSocketAsync(Uri uri, Action started, CancellationToken ct)
@@ -86,7 +95,7 @@ internal sealed partial class ClientSession
             LogWebSocketOpen(_owner.Logger, Id, deflate is not null);
 
             var input = PumpWebSocketInputAsync(reader, receiver, ct);
-            var cancel = await _wsFinished.Task.WaitAsync(ct).ConfigureAwait(false);
+            var cancel = await _wsFinished!.Task.WaitAsync(ct).ConfigureAwait(false);
             if (cancel)
             {
                 Send(new ZhttpPacket { Type = ZhttpPacketType.Cancel });
@@ -284,7 +293,7 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>Ends the relay: with <c>cancel</c> to the requester (true) or quietly (both closes exchanged).</summary>
-    private void FinishWebSocket(bool cancel) => _wsFinished.TrySetResult(cancel);
+    private void FinishWebSocket(bool cancel) => _wsFinished!.TrySetResult(cancel);
 
     /// <summary>After the first close of either side, the other gets a bounded time to answer.</summary>
     private void StartCloseTimer(CancellationToken ct)
@@ -567,7 +576,7 @@ internal sealed partial class ClientSession
     /// <summary>Writes to the backend; the two pumps may both write (frames, and a close on a bad frame).</summary>
     private async Task WriteToBackendAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct)
     {
-        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        await _writeLock!.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             await _stream!.WriteAsync(bytes, ct).ConfigureAwait(false);
@@ -576,7 +585,7 @@ internal sealed partial class ClientSession
         }
         finally
         {
-            _writeLock.Release();
+            _writeLock!.Release();
         }
     }
 
