@@ -78,8 +78,8 @@ internal sealed partial class HttpConnection
             Stream = true,
             RouterResp = true,
             Credits = BufferSize,
-            PeerAddress = _remote.Address.ToString(),
-            PeerPort = _remote.Port,
+            PeerAddress = _remote?.Address.ToString(),
+            PeerPort = _remote?.Port ?? -1,
             More = head.HasBody,
         };
     }
@@ -93,11 +93,12 @@ internal sealed partial class HttpConnection
         }
         var host = string.IsNullOrEmpty(head.Host) ? FormatLocalAuthority() : head.Host;
         var path = head.Target == "*" ? "/" : head.Target;
-        return string.Concat("http://", host, path);
+        return string.Concat(Secure ? "https://" : "http://", host, path);
     }
 
     private string FormatLocalAuthority() =>
-        _local.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+        _local is null ? "localhost"
+        : _local.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
             ? $"[{_local.Address}]:{_local.Port.ToString(CultureInfo.InvariantCulture)}"
             : $"{_local.Address}:{_local.Port.ToString(CultureInfo.InvariantCulture)}";
 
