@@ -366,9 +366,12 @@ internal static class HttpRequestParser
         {
             return false;
         }
-        // Needs a non-empty authority.
+        // Needs a non-empty authority, without userinfo (RFC 9110 §4.2.4: treat it as an error)
+        // or a backslash (parsers disagree on it, a classic way to confuse a backend about the host).
         var rest = t[schemeLength..];
-        return rest.Length > 0 && rest[0] != '/';
+        var end = rest.IndexOfAny("/?#"u8);
+        var authority = end < 0 ? rest : rest[..end];
+        return !authority.IsEmpty && !authority.ContainsAny("@\\"u8);
     }
 
     private static RequestRejection ParseHeaderLine(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
