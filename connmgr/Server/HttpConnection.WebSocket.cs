@@ -40,11 +40,7 @@ internal sealed partial class HttpConnection
     /// <summary>Runs an upgrade request. Always ends the connection (returns false).</summary>
     private async Task<bool> HandleWebSocketAsync(HttpRequestHead head, CancellationToken ct)
     {
-        var headers = new List<HttpHeader>(head.Headers.Count);
-        foreach (var h in head.Headers)
-        {
-            headers.Add(new HttpHeader(h.Name, h.Value));
-        }
+        var headers = head.Headers;
         var check = WebSocketHandshake.Validate(head.Method, head.MinorVersion == 1 ? "1.1" : "1.0", headers);
         if (!check.IsValid)
         {
@@ -72,7 +68,7 @@ internal sealed partial class HttpConnection
                     Headers = headers,
                     RouterResp = true,
                     Credits = BufferSize,
-                    PeerAddress = _remote?.Address.ToString(),
+                    PeerAddress = _peerAddress,
                     PeerPort = _remote?.Port ?? -1,
                 },
                 Environment.TickCount64);

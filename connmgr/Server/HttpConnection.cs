@@ -31,6 +31,9 @@ internal sealed partial class HttpConnection : IAsyncDisposable
 
     // How the peer appears in log lines.
     private readonly string _peer;
+
+    // The peer-address of every initial packet (formatted once per connection, not per request).
+    private readonly string? _peerAddress;
     private readonly ChunkedDecoder _chunked = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly ILogger _logger;
@@ -71,6 +74,7 @@ internal sealed partial class HttpConnection : IAsyncDisposable
             _remote = Normalize(remote);
             _local = Normalize(local);
             _peer = _remote.ToString();
+            _peerAddress = _remote.Address.ToString();
         }
         else
         {

@@ -27,8 +27,8 @@ public sealed class HttpRequestParserUnitTests
         Assert.That(head.MinorVersion, Is.EqualTo(1));
         Assert.That(head.Headers, Is.EqualTo(new[]
         {
-            new HeaderField("Host", "example.com"), new HeaderField("X-Test", "a"),
-            new HeaderField("x-test", "b"), new HeaderField("User-Agent", "t"),
+            new Pushpin.Common.Zhttp.HttpHeader("Host", "example.com"), new Pushpin.Common.Zhttp.HttpHeader("X-Test", "a"),
+            new Pushpin.Common.Zhttp.HttpHeader("x-test", "b"), new Pushpin.Common.Zhttp.HttpHeader("User-Agent", "t"),
         }));
         Assert.That(head.KeepAlive, Is.True);
         Assert.That(head.Framing, Is.EqualTo(BodyFraming.None));
