@@ -22,7 +22,10 @@ internal sealed class ConnmgrArguments
     public static readonly string[] KnownOptions = [.. ValueOptions, "deny-out-internal", "compression"];
 
     public const string Usage = """
-          --listen=ADDR:PORT,stream   Accept HTTP clients here (repeatable; IPv6 as [::1]:PORT).
+          --listen=SPEC               Accept HTTP clients here (repeatable): [ADDR:]PORT[,tls][,default-cert=NAME]
+                                      (IPv6 as [::1]:PORT) or PATH,local[,mode=OCTAL][,user=U][,group=G]
+                                      for a unix socket (also unix:PATH). ',stream' is the default.
+          --tls-identities-dir=DIR    NAME.crt/NAME.key PEM pairs for tls listeners (default .).
           --zclient-stream=SPEC       zhttp requester base tcp://HOST:N (PUSH N, ROUTER N+1, SUB N+2).
           --zserver-stream=SPEC       zhttp responder base for client mode (PULL N, ROUTER N+1, PUB N+2).
           --buffer-size=N             Request head limit and response credits (default 8192).
@@ -47,6 +50,9 @@ internal sealed class ConnmgrArguments
     public int StreamMaxConnections { get; private set; } = 10000;
 
     public string Id { get; private set; } = "connmgr";
+
+    /// <summary>Directory of <c>NAME.crt</c>/<c>NAME.key</c> pairs for <c>,tls</c> listeners (upstream's default: the working directory).</summary>
+    public string TlsIdentitiesDir { get; private set; } = ".";
 
     public bool DenyOutInternal { get; private set; }
 
@@ -103,7 +109,7 @@ internal sealed class ConnmgrArguments
                 Compression = true;
                 break;
             case "tls-identities-dir":
-                // The runner passes this; TLS listeners do not exist yet.
+                TlsIdentitiesDir = value.Length > 0 ? value : throw new FormatException("--tls-identities-dir needs a directory");
                 break;
             case "listen":
                 Listen.Add(ListenSpec.Parse(value));

@@ -59,6 +59,7 @@ public static class Program
                             BufferSize = args.BufferSize,
                             MaxConnections = args.StreamMaxConnections,
                             Compression = args.Compression,
+                            TlsIdentitiesDir = args.TlsIdentitiesDir,
                             HeaderTimeout = TimeSpan.FromSeconds(args.HeaderTimeoutSeconds),
                             IdleTimeout = TimeSpan.FromSeconds(args.IdleTimeoutSeconds),
                         },

@@ -1,3 +1,5 @@
+using Pushpin.Common.Zhttp;
+
 namespace Pushpin.Connmgr.Http;
 
 /// <summary>A parsed request line and header block.</summary>
@@ -11,7 +13,8 @@ internal sealed class HttpRequestHead
     /// <summary>0 for HTTP/1.0, 1 for HTTP/1.1.</summary>
     public required int MinorVersion { get; init; }
 
-    public required List<HeaderField> Headers { get; init; }
+    /// <summary>As received (case and order); zhttp's own type, so the initial packet takes the list as is.</summary>
+    public required List<HttpHeader> Headers { get; init; }
 
     public BodyFraming Framing { get; init; }
 

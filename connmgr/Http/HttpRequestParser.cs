@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Pushpin.Common.Zhttp;
 
 namespace Pushpin.Connmgr.Http;
 
@@ -168,7 +169,8 @@ internal static class HttpRequestParser
             return ParseStatus.Rejected;
         }
 
-        var headers = new List<HeaderField>();
+        // One line per header: sized once instead of grown 4 → 8 → 16.
+        var headers = new List<HttpHeader>(Math.Min(head.Count((byte)'\n') - 2, MaxHeaders + 1));
         string? host = null;
         var hostCount = 0;
         long contentLength = -1;
@@ -198,9 +200,8 @@ internal static class HttpRequestParser
                 rejection = RequestRejection.TooManyHeaders;
                 return ParseStatus.Rejected;
             }
-            var nameText = Encoding.Latin1.GetString(name);
-            var valueText = Encoding.Latin1.GetString(value);
-            headers.Add(new HeaderField(nameText, valueText));
+            var valueText = HeaderStrings.Value(value);
+            headers.Add(new HttpHeader(HeaderStrings.Name(name), valueText));
 
             if (Is(name, "content-length"))
             {
@@ -331,7 +332,7 @@ internal static class HttpRequestParser
         }
         minor = version[7] - '0';
 
-        method = Encoding.ASCII.GetString(m);
+        method = HeaderStrings.Method(m);
         if (t[0] == '/')
         {
             // origin-form
@@ -366,9 +367,12 @@ internal static class HttpRequestParser
         {
             return false;
         }
-        // Needs a non-empty authority.
+        // Needs a non-empty authority, without userinfo (RFC 9110 §4.2.4: treat it as an error)
+        // or a backslash (parsers disagree on it, a classic way to confuse a backend about the host).
         var rest = t[schemeLength..];
-        return rest.Length > 0 && rest[0] != '/';
+        var end = rest.IndexOfAny("/?#"u8);
+        var authority = end < 0 ? rest : rest[..end];
+        return !authority.IsEmpty && !authority.ContainsAny("@\\"u8);
     }
 
     private static RequestRejection ParseHeaderLine(ReadOnlySpan<byte> line, out ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)

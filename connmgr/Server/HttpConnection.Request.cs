@@ -13,7 +13,7 @@ internal sealed partial class HttpConnection
     private async Task<bool> HandleRequestAsync(HttpRequestHead head, CancellationToken ct)
     {
         _requestNumber++;
-        if (MayBeWebSocket(head) && WebSocketHandshake.IsUpgradeRequest(head.Headers.Select(h => new HttpHeader(h.Name, h.Value))))
+        if (MayBeWebSocket(head) && WebSocketHandshake.IsUpgradeRequest(head.Headers))
         {
             return await HandleWebSocketAsync(head, ct).ConfigureAwait(false);
         }
@@ -65,21 +65,17 @@ internal sealed partial class HttpConnection
 
     private ZhttpPacket BuildInitialPacket(HttpRequestHead head)
     {
-        var headers = new List<HttpHeader>(head.Headers.Count);
-        foreach (var h in head.Headers)
-        {
-            headers.Add(new HttpHeader(h.Name, h.Value));
-        }
         return new ZhttpPacket
         {
             Method = head.Method,
             Uri = BuildUri(head),
-            Headers = headers,
+            // The head is done with them: the packet takes the parser's list (no copy).
+            Headers = head.Headers,
             Stream = true,
             RouterResp = true,
             Credits = BufferSize,
-            PeerAddress = _remote.Address.ToString(),
-            PeerPort = _remote.Port,
+            PeerAddress = _peerAddress,
+            PeerPort = _remote?.Port ?? -1,
             More = head.HasBody,
         };
     }
@@ -93,11 +89,12 @@ internal sealed partial class HttpConnection
         }
         var host = string.IsNullOrEmpty(head.Host) ? FormatLocalAuthority() : head.Host;
         var path = head.Target == "*" ? "/" : head.Target;
-        return string.Concat("http://", host, path);
+        return string.Concat(Secure ? "https://" : "http://", host, path);
     }
 
     private string FormatLocalAuthority() =>
-        _local.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
+        _local is null ? "localhost"
+        : _local.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
             ? $"[{_local.Address}]:{_local.Port.ToString(CultureInfo.InvariantCulture)}"
             : $"{_local.Address}:{_local.Port.ToString(CultureInfo.InvariantCulture)}";
 

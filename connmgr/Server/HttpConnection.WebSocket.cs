@@ -40,15 +40,11 @@ internal sealed partial class HttpConnection
     /// <summary>Runs an upgrade request. Always ends the connection (returns false).</summary>
     private async Task<bool> HandleWebSocketAsync(HttpRequestHead head, CancellationToken ct)
     {
-        var headers = new List<HttpHeader>(head.Headers.Count);
-        foreach (var h in head.Headers)
-        {
-            headers.Add(new HttpHeader(h.Name, h.Value));
-        }
+        var headers = head.Headers;
         var check = WebSocketHandshake.Validate(head.Method, head.MinorVersion == 1 ? "1.1" : "1.0", headers);
         if (!check.IsValid)
         {
-            LogWebSocketRefused(_logger, Id, _remote, check.Status, check.Detail);
+            LogWebSocketRefused(_logger, Id, _peer, check.Status, check.Detail);
             await WriteResponseAndCloseAsync(head.MinorVersion, check.Status, check.Reason, check.Headers, Encoding.UTF8.GetBytes(check.Message)).ConfigureAwait(false);
             return false;
         }
@@ -72,8 +68,8 @@ internal sealed partial class HttpConnection
                     Headers = headers,
                     RouterResp = true,
                     Credits = BufferSize,
-                    PeerAddress = _remote.Address.ToString(),
-                    PeerPort = _remote.Port,
+                    PeerAddress = _peerAddress,
+                    PeerPort = _remote?.Port ?? -1,
                 },
                 Environment.TickCount64);
             if (!await AwaitWebSocketAnswerAsync(session, head, check.Accept, deflate, ct).ConfigureAwait(false))
@@ -539,7 +535,7 @@ internal sealed partial class HttpConnection
             HttpResponseWriter.WriteHead(_output, minorVersion, code, reason, fields);
             WriteRaw(body.Span);
             await _output.FlushAsync().ConfigureAwait(false);
-            _socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            await ShutdownSendAsync().ConfigureAwait(false);
             await DrainAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
@@ -549,7 +545,7 @@ internal sealed partial class HttpConnection
     }
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Information, Message = "conn {ConnectionId} {Remote}: refused WebSocket handshake with {Status}: {Detail}")]
-    private static partial void LogWebSocketRefused(ILogger logger, long connectionId, System.Net.IPEndPoint remote, int status, string detail);
+    private static partial void LogWebSocketRefused(ILogger logger, long connectionId, string remote, int status, string detail);
 
     [LoggerMessage(EventId = 31, Level = LogLevel.Debug, Message = "conn {ConnectionId}: session {SessionId} WebSocket open (deflate {Deflate})")]
     private static partial void LogWebSocketOpen(ILogger logger, long connectionId, string sessionId, bool deflate);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Pushpin.Common.Zhttp;
@@ -17,12 +18,22 @@ internal sealed partial class HttpConnection : IAsyncDisposable
 {
     private readonly HttpServer _server;
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly NetworkStream _network;
+    private readonly SslStream? _tls;
+    private readonly ListenSpec _listener;
     private readonly SocketPipe _receive;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
-    private readonly IPEndPoint _remote;
-    private readonly IPEndPoint _local;
+
+    // Null on a unix socket: upstream sends no peer address then, and names the host "localhost".
+    private readonly IPEndPoint? _remote;
+    private readonly IPEndPoint? _local;
+
+    // How the peer appears in log lines.
+    private readonly string _peer;
+
+    // The peer-address of every initial packet (formatted once per connection, not per request).
+    private readonly string? _peerAddress;
     private readonly ChunkedDecoder _chunked = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly ILogger _logger;
@@ -44,21 +55,35 @@ internal sealed partial class HttpConnection : IAsyncDisposable
     // Set by the input pump once the request body was fully read.
     private volatile bool _bodyDone;
 
-    public HttpConnection(HttpServer server, long id, Socket socket)
+    public HttpConnection(HttpServer server, long id, Socket socket, ListenSpec listener)
     {
         _server = server;
         Id = id;
         _socket = socket;
+        _listener = listener;
         _logger = server.Logger;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _network = new NetworkStream(socket, ownsSocket: true);
+        _tls = listener.Tls ? new SslStream(_network, leaveInnerStreamOpen: true) : null;
         // Room for one whole WebSocket frame (the frame parser needs it in one piece); HTTP heads
         // are bounded separately by the buffer size and bodies move under credits.
-        _receive = new SocketPipe(socket, Math.Max(server.Options.BufferSize * 4L, MaxWebSocketFrame + 65536));
+        _receive = new SocketPipe(socket, _tls, Math.Max(server.Options.BufferSize * 4L, MaxWebSocketFrame + 65536));
         _input = _receive.Reader;
-        _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(leaveOpen: true));
-        _remote = Normalize((IPEndPoint)socket.RemoteEndPoint!);
-        _local = Normalize((IPEndPoint)socket.LocalEndPoint!);
+        _output = PipeWriter.Create(_tls ?? (Stream)_network, new StreamPipeWriterOptions(leaveOpen: true));
+        if (socket.RemoteEndPoint is IPEndPoint remote && socket.LocalEndPoint is IPEndPoint local)
+        {
+            _remote = Normalize(remote);
+            _local = Normalize(local);
+            _peer = _remote.ToString();
+            _peerAddress = _remote.Address.ToString();
+        }
+        else
+        {
+            _peer = "unix:" + listener.UnixPath;
+        }
     }
+
+    /// <summary>The scheme of request URIs on this connection (https/wss behind TLS, as upstream).</summary>
+    private bool Secure => _tls is not null;
 
     public long Id { get; }
 
@@ -66,9 +91,13 @@ internal sealed partial class HttpConnection : IAsyncDisposable
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        _receiveTask = Task.Run(_receive.RunAsync, CancellationToken.None);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _abort.Token);
         var ct = linked.Token;
+        if (_tls is not null && !await HandshakeAsync(ct).ConfigureAwait(false))
+        {
+            return;
+        }
+        _receiveTask = Task.Run(_receive.RunAsync, CancellationToken.None);
         try
         {
             while (!ct.IsCancellationRequested)
@@ -168,7 +197,7 @@ internal sealed partial class HttpConnection : IAsyncDisposable
                 {
                     if (_idleTimedOut && buffer.IsEmpty)
                     {
-                        LogIdle(_logger, Id, _remote);
+                        LogIdle(_logger, Id, _peer);
                         _input.AdvanceTo(buffer.End);
                         return null;
                     }
@@ -197,7 +226,7 @@ internal sealed partial class HttpConnection : IAsyncDisposable
                 {
                     if (!buffer.IsEmpty)
                     {
-                        LogIncompleteHead(_logger, Id, _remote);
+                        LogIncompleteHead(_logger, Id, _peer);
                     }
                     _input.AdvanceTo(buffer.End);
                     return null;
@@ -215,7 +244,7 @@ internal sealed partial class HttpConnection : IAsyncDisposable
     {
         var status = RequestRejections.StatusCode(rejection);
         var reason = RequestRejections.Describe(rejection);
-        LogRejected(_logger, Id, _remote, status, reason);
+        LogRejected(_logger, Id, _peer, status, reason);
         await WriteErrorAndCloseAsync(status, reason).ConfigureAwait(false);
     }
 
@@ -226,7 +255,7 @@ internal sealed partial class HttpConnection : IAsyncDisposable
         {
             HttpResponseWriter.WriteSimpleResponse(_output, minorVersion, status, body);
             await _output.FlushAsync().ConfigureAwait(false);
-            _socket.Shutdown(SocketShutdown.Send);
+            await ShutdownSendAsync().ConfigureAwait(false);
             await DrainAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
@@ -277,14 +306,18 @@ internal sealed partial class HttpConnection : IAsyncDisposable
         try
         {
             // FIN rather than a reset: the client reads the whole response before it sees the close.
-            _socket.Shutdown(SocketShutdown.Send);
+            await ShutdownSendAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException or InvalidOperationException)
         {
-            // Already closed by the client.
+            // Already closed by the client (or the TLS handshake never finished).
         }
         _socket.Dispose();
-        await _stream.DisposeAsync().ConfigureAwait(false);
+        if (_tls is not null)
+        {
+            await _tls.DisposeAsync().ConfigureAwait(false);
+        }
+        await _network.DisposeAsync().ConfigureAwait(false);
         if (_receiveTask is not null)
         {
             await _receiveTask.ConfigureAwait(false);
@@ -292,17 +325,27 @@ internal sealed partial class HttpConnection : IAsyncDisposable
         _abort.Dispose();
     }
 
+    /// <summary>Ends our sending side: TLS close_notify first when encrypted, then FIN.</summary>
+    private async Task ShutdownSendAsync()
+    {
+        if (_tls is { IsAuthenticated: true })
+        {
+            await _tls.ShutdownAsync().ConfigureAwait(false);
+        }
+        _socket.Shutdown(SocketShutdown.Send);
+    }
+
     private static IPEndPoint Normalize(IPEndPoint endPoint) =>
         endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "conn {ConnectionId} {Remote}: rejected request with {Status}: {Reason}")]
-    private static partial void LogRejected(ILogger logger, long connectionId, IPEndPoint remote, int status, string reason);
+    private static partial void LogRejected(ILogger logger, long connectionId, string remote, int status, string reason);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "conn {ConnectionId} {Remote}: closed in the middle of a request head")]
-    private static partial void LogIncompleteHead(ILogger logger, long connectionId, IPEndPoint remote);
+    private static partial void LogIncompleteHead(ILogger logger, long connectionId, string remote);
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Debug, Message = "conn {ConnectionId} {Remote}: idle, closing")]
-    private static partial void LogIdle(ILogger logger, long connectionId, IPEndPoint remote);
+    private static partial void LogIdle(ILogger logger, long connectionId, string remote);
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Debug, Message = "conn {ConnectionId}: I/O error: {Reason}")]
     private static partial void LogIoError(ILogger logger, long connectionId, string reason);

@@ -15,7 +15,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
     private readonly ServerOptions _options;
     private readonly ILogger _logger;
     private readonly ZhttpRequester _requester;
-    private readonly List<Socket> _listeners = [];
+    private readonly List<(Socket Socket, Transport.ListenSpec Spec)> _listeners = [];
     private readonly ConcurrentDictionary<string, ServerSession> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, HttpConnection> _connections = new();
     private readonly ConcurrentDictionary<long, Task> _connectionTasks = new();
@@ -32,32 +32,23 @@ internal sealed partial class HttpServer : IAsyncDisposable
         // when the PUSH cannot take a packet at once, so give it room (upstream's 128 was measured
         // against a sender that waits instead). With no responder connected at all it still fails fast.
         _requester = new ZhttpRequester(options.InstanceId, ZhttpEndpoints.FromBase(options.ZhttpBase, bind: true), logger, initialHighWatermark: 10000);
+        if (options.Listen.Any(l => l.Tls))
+        {
+            TlsIdentities = new Transport.TlsIdentityCache(options.TlsIdentitiesDir)
+            {
+                LoadFailed = (name, reason) => LogIdentityFailed(logger, name, reason),
+            };
+        }
         try
         {
             foreach (var spec in options.Listen)
             {
-                var socket = new Socket(spec.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-                try
-                {
-                    if (spec.EndPoint.AddressFamily == AddressFamily.InterNetworkV6)
-                    {
-                        socket.DualMode = spec.EndPoint.Address.Equals(IPAddress.IPv6Any);
-                    }
-                    socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-                    socket.Bind(spec.EndPoint);
-                    socket.Listen(512);
-                }
-                catch (SocketException ex)
-                {
-                    socket.Dispose();
-                    throw new InvalidOperationException($"cannot listen on {spec.EndPoint}: {ex.Message}", ex);
-                }
-                _listeners.Add(socket);
+                _listeners.Add((Transport.ListenerSocket.Open(spec), spec));
             }
         }
         catch
         {
-            foreach (var l in _listeners)
+            foreach (var (l, _) in _listeners)
             {
                 l.Dispose();
             }
@@ -70,8 +61,11 @@ internal sealed partial class HttpServer : IAsyncDisposable
 
     internal ILogger Logger => _logger;
 
+    /// <summary>Server certificates, when any listener is <c>,tls</c>.</summary>
+    internal Transport.TlsIdentityCache? TlsIdentities { get; }
+
     /// <summary>The bound addresses (useful when a port was 0).</summary>
-    public IReadOnlyList<IPEndPoint> LocalEndPoints => _listeners.Select(l => (IPEndPoint)l.LocalEndPoint!).ToList();
+    public IReadOnlyList<IPEndPoint> LocalEndPoints => [.. _listeners.Select(l => l.Socket.LocalEndPoint).OfType<IPEndPoint>()];
 
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
 
@@ -80,10 +74,10 @@ internal sealed partial class HttpServer : IAsyncDisposable
         _requester.Start();
         _loops.Add(Task.Run(DispatchAsync));
         _loops.Add(Task.Run(SweepAsync));
-        foreach (var listener in _listeners)
+        foreach (var (socket, spec) in _listeners)
         {
-            _loops.Add(Task.Run(() => AcceptAsync(listener)));
-            LogListening(_logger, (IPEndPoint)listener.LocalEndPoint!);
+            _loops.Add(Task.Run(() => AcceptAsync(socket, spec)));
+            LogListening(_logger, spec.IsUnix ? spec.ToString() : (spec with { EndPoint = (IPEndPoint)socket.LocalEndPoint! }).ToString());
         }
     }
 
@@ -98,7 +92,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
 
     internal void CloseSession(ServerSession session) => _sessions.TryRemove(session.Id, out _);
 
-    private async Task AcceptAsync(Socket listener)
+    private async Task AcceptAsync(Socket listener, Transport.ListenSpec spec)
     {
         var token = _stopping.Token;
         while (!token.IsCancellationRequested)
@@ -121,7 +115,10 @@ internal sealed partial class HttpServer : IAsyncDisposable
                 LogAcceptFailed(_logger, ex.Message);
                 continue;
             }
-            client.NoDelay = true;
+            if (!spec.IsUnix)
+            {
+                client.NoDelay = true;
+            }
             var id = Interlocked.Increment(ref _nextConnectionId);
             if (Interlocked.Increment(ref _connectionCount) > _options.MaxConnections)
             {
@@ -129,7 +126,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
                 _ = RefuseAsync(client);
                 continue;
             }
-            var connection = new HttpConnection(this, id, client);
+            var connection = new HttpConnection(this, id, client, spec);
             _connections[id] = connection;
             var task = RunConnectionAsync(connection);
             _connectionTasks[id] = task;
@@ -324,9 +321,10 @@ internal sealed partial class HttpServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
-        foreach (var l in _listeners)
+        foreach (var (l, spec) in _listeners)
         {
             l.Dispose();
+            Transport.ListenerSocket.Cleanup(spec);
         }
         foreach (var (_, c) in _connections)
         {
@@ -351,7 +349,10 @@ internal sealed partial class HttpServer : IAsyncDisposable
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "listening on {EndPoint}")]
-    private static partial void LogListening(ILogger logger, IPEndPoint endPoint);
+    private static partial void LogListening(ILogger logger, string endPoint);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "tls: cannot use identity {Name}: {Reason}")]
+    private static partial void LogIdentityFailed(ILogger logger, string name, string reason);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "accept failed: {Reason}")]
     private static partial void LogAcceptFailed(ILogger logger, string reason);

@@ -17,6 +17,9 @@ internal sealed record ServerOptions
 
     public int MaxConnections { get; init; } = 10000;
 
+    /// <summary>Where <c>NAME.crt</c>/<c>NAME.key</c> identities of TLS listeners live (<c>--tls-identities-dir</c>; upstream's default is the working directory).</summary>
+    public string TlsIdentitiesDir { get; init; } = ".";
+
     /// <summary>Offer permessage-deflate to WebSocket clients that ask for it (<c>--compression</c>).</summary>
     public bool Compression { get; init; }
 

@@ -4,8 +4,9 @@ using System.Net.Sockets;
 namespace Pushpin.Connmgr.Transport;
 
 /// <summary>
-/// Moves bytes from a socket into a <see cref="Pipe"/>. Waits with a zero-byte receive before
-/// taking a buffer from the pool, so an idle connection holds no buffer (YARP/Kestrel style).
+/// Moves bytes from a socket (or the TLS stream over it) into a <see cref="Pipe"/>. Waits with a
+/// zero-byte receive before taking a buffer from the pool, so an idle connection holds no buffer
+/// (YARP/Kestrel style; SslStream honours zero-byte reads too and frees its own buffer meanwhile).
 /// </summary>
 /// <remarks>Owning the receive loop (instead of a stream reader) means cancelling a pending pipe
 /// read never touches the socket.</remarks>
@@ -14,11 +15,16 @@ internal sealed class SocketPipe
     private const int MinimumReceiveSize = 4096;
 
     private readonly Socket _socket;
+    private readonly Stream? _tls;
     private readonly Pipe _pipe;
 
-    public SocketPipe(Socket socket, long pauseThreshold)
+    /// <param name="socket">The connection.</param>
+    /// <param name="tls">When set, bytes are read through it (decrypted) instead of from the socket.</param>
+    /// <param name="pauseThreshold">Unread bytes at which reading from the socket pauses.</param>
+    public SocketPipe(Socket socket, Stream? tls, long pauseThreshold)
     {
         _socket = socket;
+        _tls = tls;
         _pipe = new Pipe(new PipeOptions(pauseWriterThreshold: pauseThreshold, resumeWriterThreshold: pauseThreshold / 2, useSynchronizationContext: false));
     }
 
@@ -32,9 +38,9 @@ internal sealed class SocketPipe
         {
             while (true)
             {
-                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                await ReceiveAsync(Memory<byte>.Empty).ConfigureAwait(false);
                 var memory = writer.GetMemory(MinimumReceiveSize);
-                var n = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
+                var n = await ReceiveAsync(memory).ConfigureAwait(false);
                 if (n == 0)
                 {
                     break;
@@ -55,10 +61,17 @@ internal sealed class SocketPipe
         {
             // Closed by our side.
         }
+        catch (IOException)
+        {
+            // TLS: the peer broke the record layer or reset the connection.
+        }
         catch (InvalidOperationException)
         {
             // The connection completed the pipe while a receive was in flight.
         }
         await writer.CompleteAsync().ConfigureAwait(false);
     }
+
+    private ValueTask<int> ReceiveAsync(Memory<byte> memory) =>
+        _tls is null ? _socket.ReceiveAsync(memory, SocketFlags.None) : _tls.ReadAsync(memory);
 }

@@ -27,8 +27,8 @@ public sealed class HttpRequestParserUnitTests
         Assert.That(head.MinorVersion, Is.EqualTo(1));
         Assert.That(head.Headers, Is.EqualTo(new[]
         {
-            new HeaderField("Host", "example.com"), new HeaderField("X-Test", "a"),
-            new HeaderField("x-test", "b"), new HeaderField("User-Agent", "t"),
+            new Pushpin.Common.Zhttp.HttpHeader("Host", "example.com"), new Pushpin.Common.Zhttp.HttpHeader("X-Test", "a"),
+            new Pushpin.Common.Zhttp.HttpHeader("x-test", "b"), new Pushpin.Common.Zhttp.HttpHeader("User-Agent", "t"),
         }));
         Assert.That(head.KeepAlive, Is.True);
         Assert.That(head.Framing, Is.EqualTo(BodyFraming.None));
@@ -117,7 +117,7 @@ public sealed class HttpRequestParserUnitTests
     }
 
     // Each malformed request with the status the client must get.
-    private static readonly (string Request, int Status)[] MalformedCorpus =
+    internal static readonly (string Request, int Status)[] MalformedCorpus =
     [
         ("GET / HTTP/1.1\nHost: a\r\n\r\n", 400),                   // bare LF after request line
         ("GET / HTTP/1.1\r\nHost: a\n\r\n", 400),                   // bare LF after header
@@ -178,6 +178,22 @@ public sealed class HttpRequestParserUnitTests
         ("GET / HTTP/1.1\r\nHost: a\r\nX: " + new string('a', 9000) + "\r\n\r\n", 431),
         ("GET /" + new string('a', 9000) + " HTTP/1.1\r\nHost: a\r\n\r\n", 431),
         ("GET / HTTP/1.1\r\nHost: a\r\n" + string.Concat(Enumerable.Range(0, 70).Select(i => $"X{i}: v\r\n")) + "\r\n", 431),
+        ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +5\r\n\r\n", 400),      // signed length
+        ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x10\r\n\r\n", 400),    // hex length
+        ("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1 2\r\n\r\n", 400),     // two numbers
+        ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n", 501),
+        ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n", 400), // chunked not last
+        ("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: \"chunked\"\r\n\r\n", 400), // quoted coding
+        ("GE\0T / HTTP/1.1\r\nHost: a\r\n\r\n", 400),            // NUL in method
+        ("\0GET / HTTP/1.1\r\nHost: a\r\n\r\n", 400),            // leading NUL
+        ("GET / HTTP/1.1\r\nHo\0st: a\r\n\r\n", 400),            // NUL in header name
+        ("GET /\0 HTTP/1.1\r\nHost: a\r\n\r\n", 400),            // NUL in target
+        ("GET / HTTP/1.1\r\nHost: a\r\n\tX: y\r\n\r\n", 400),    // tab obs-fold
+        ("GET / HTTP/1.1\r\n Host: a\r\n\r\n", 400),              // first header folded
+        ("GET http://user@a/ HTTP/1.1\r\nHost: a\r\n\r\n", 400),  // userinfo in absolute form
+        ("GET http://a\\b/ HTTP/1.1\r\nHost: a\r\n\r\n", 400),   // backslash in authority
+        ("GET / HTTP/1.1\r\nHost: a@b\r\n\r\n", 400),             // userinfo in Host
+        ("GET\t/ HTTP/1.1\r\nHost: a\r\n\r\n", 400),             // tab as separator
     ];
 
     private static IEnumerable<TestCaseData> Corpus() =>

@@ -43,7 +43,7 @@ internal sealed class ServerHarness : IAsyncDisposable
         var httpPort = FreePorts.One();
         var options = new ServerOptions
         {
-            Listen = [new ListenSpec(new IPEndPoint(IPAddress.Loopback, httpPort), Stream: true)],
+            Listen = [ListenSpec.Tcp(new IPEndPoint(IPAddress.Loopback, httpPort))],
             ZhttpBase = $"tcp://127.0.0.1:{zbase}",
             SweepInterval = TimeSpan.FromMilliseconds(100),
         };
