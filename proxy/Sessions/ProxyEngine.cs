@@ -189,6 +189,10 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         {
             r?.Dispose();
         }
+        foreach (var r in _reqTargets.Values)
+        {
+            r?.Dispose();
+        }
         _accept?.Dispose();
         _inspect?.Dispose();
         _stop.Dispose();
@@ -499,6 +503,11 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             s.PendingRequestBody.Enqueue(body);
             return;
         }
+        if (s.ReqClient is not null && !s.RequestBodySent)
+        {
+            OnReqTargetBody(s, body);
+            return;
+        }
         if (s.OutboundId is null || s.RequestBodySent)
         {
             // Nobody to forward to (error response in progress): still let the client finish.
@@ -517,6 +526,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
     private void TryNextTarget(ProxySession s)
     {
         DetachOutbound(s);
+        s.ReqClient = null;
         if (s.RemainingTargets.Count == 0)
         {
             var tried = string.Join(", ", s.Route.Targets.Select(t => t.ToString()));
@@ -561,7 +571,12 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         var requester = _requester!;
         if (target.Kind == RouteTargetKind.Custom)
         {
-            if (target.ZhttpReq || !_custom.TryGetValue(target.ZhttpSpec, out var custom) || custom is null)
+            if (target.ZhttpReq)
+            {
+                StartReqTarget(s, target, uri);
+                return;
+            }
+            if (!_custom.TryGetValue(target.ZhttpSpec, out var custom) || custom is null)
             {
                 LogCustomTargetUnsupported(_logger, target.ToString());
                 TryNextTarget(s);
@@ -1159,6 +1174,12 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             {
                 SendInbound(s, new ZhttpPacket { Type = ZhttpPacketType.KeepAlive });
             }
+            if (s.ReqClient is not null && s.State == SessionState.Requesting && s.RequestBodySent && now - s.LastSentOutbound > SessionExpiry)
+            {
+                // Req mode has no keep-alives: a responder that never answers is unreachable.
+                OnTargetError(s, "service-unavailable");
+                continue;
+            }
             if (s.OutboundId is not null && s.TargetAddress is not null && !s.TargetFinished && now - s.LastSentOutbound >= KeepAliveInterval)
             {
                 SendOutbound(s, new ZhttpPacket { Type = ZhttpPacketType.KeepAlive });
@@ -1257,6 +1278,10 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         {
             foreach (var t in route.Targets)
             {
+                if (t.Kind == RouteTargetKind.Custom && t.ZhttpReq && !_reqTargets.ContainsKey(t.ZhttpSpec))
+                {
+                    OpenReqTarget(t);
+                }
                 if (t.Kind != RouteTargetKind.Custom || t.ZhttpReq || _custom.ContainsKey(t.ZhttpSpec))
                 {
                     continue;

@@ -120,6 +120,9 @@ internal sealed class ProxySession
 
     public string? TargetAddress { get; set; }
 
+    /// <summary>The <c>zhttpreq/</c> target's socket while one is being tried (whole request in one packet).</summary>
+    public ZhttpReqClient? ReqClient { get; set; }
+
     public int TargetOutSeq { get; set; }
 
     /// <summary>Next seq expected from the target side.</summary>
