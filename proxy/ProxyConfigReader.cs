@@ -40,6 +40,8 @@ public static class ProxyConfigReader
             IntreqInSpecs = config.GetSocketSpecs(Section, "intreq_in_specs"),
             IntreqInStreamSpecs = config.GetSocketSpecs(Section, "intreq_in_stream_specs"),
             IntreqOutSpecs = config.GetSocketSpecs(Section, "intreq_out_specs"),
+            HandlerInspectSpec = config.GetSocketSpec(Section, "handler_inspect_spec"),
+            AutoCrossOrigin = config.GetBool(Section, "auto_cross_origin", false),
             HandlerRetryInSpec = config.GetSocketSpec(Section, "handler_retry_in_spec"),
             HandlerAcceptSpec = config.GetSocketSpec(Section, "handler_accept_spec") ?? throw config.Error(Section, "handler_accept_spec", "missing"),
             RoutesFile = routesFile.Length > 0 ? config.ResolvePath(routesFile) : null,

@@ -39,6 +39,15 @@ public sealed record ProxyOptions
 
     public IReadOnlyList<string> IntreqOutSpecs { get; init; } = [];
 
+    /// <summary>DEALER bound here for zrpc <c>inspect</c> calls to the handler (<c>handler_inspect_spec</c>); null = no inspect.</summary>
+    public string? HandlerInspectSpec { get; init; }
+
+    /// <summary>How long a request waits for inspect before it is proxied without it (upstream: 8 s).</summary>
+    public TimeSpan InspectTimeout { get; init; } = TimeSpan.FromSeconds(8);
+
+    /// <summary><c>auto_cross_origin</c>: CORS headers and JSON-P on every route (§11.1).</summary>
+    public bool AutoCrossOrigin { get; init; }
+
     /// <summary>ROUTER bound here for the handler's retry packets (<c>handler_retry_in_spec</c>); null = none.</summary>
     public string? HandlerRetryInSpec { get; init; }
 

@@ -55,7 +55,8 @@ public sealed class PushpinCluster : IAsyncDisposable
     /// Writes the config and routes, starts the runner and waits until a client request and
     /// the publish API both answer.
     /// </summary>
-    public static async Task<PushpinCluster> StartAsync(IEnumerable<string> routes, string extraConfig = "", IEnumerable<string>? runnerArgs = null)
+    /// <param name="proxyConfig">Extra lines for the <c>[proxy]</c> section.</param>
+    public static async Task<PushpinCluster> StartAsync(IEnumerable<string> routes, string extraConfig = "", IEnumerable<string>? runnerArgs = null, string proxyConfig = "")
     {
         var dir = System.IO.Directory.CreateTempSubdirectory("pushpin-e2e-").FullName;
         var httpPort = FreePorts.One();
@@ -74,6 +75,7 @@ public sealed class PushpinCluster : IAsyncDisposable
             [proxy]
             routesfile = "routes"
             sig_key = "changeme"
+            {{proxyConfig}}
 
             [handler]
             push_in_http_addr = "127.0.0.1"

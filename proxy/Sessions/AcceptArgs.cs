@@ -39,9 +39,17 @@ internal static class AcceptArgs
         {
             request["debug"] = true;
         }
-        if (s.Route.AutoCrossOrigin)
+        if (s.AutoCrossOrigin)
         {
             request["auto-cross-origin"] = true;
+        }
+        if (s.JsonpCallback is not null)
+        {
+            request["jsonp-callback"] = s.JsonpCallback;
+            if (s.JsonpExtended)
+            {
+                request["jsonp-extended-response"] = true;
+            }
         }
         if (s.UserData is not null)
         {

@@ -72,6 +72,11 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         _responder.Start();
         _requester.Start();
         _accept.Start();
+        if (_options.HandlerInspectSpec is not null)
+        {
+            _inspect = new ZrpcClient(_options.InstanceId, [_options.HandlerInspectSpec], bind: true, _logger, "[proxy] handler_inspect_spec");
+            _inspect.Start();
+        }
         var ct = _stop.Token;
         StartInternalSockets(ct);
         StartRetrySocket(ct);
@@ -133,6 +138,9 @@ public sealed partial class ProxyEngine : IAsyncDisposable
                         case RetryPacket r:
                             OnRetry(r);
                             break;
+                        case InspectDone i:
+                            OnInspectDone(i.Session, i.Response);
+                            break;
                         case AcceptDone a:
                             OnAcceptDone(a.Session, a.Response);
                             break;
@@ -181,7 +189,12 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         {
             r?.Dispose();
         }
+        foreach (var r in _reqTargets.Values)
+        {
+            r?.Dispose();
+        }
         _accept?.Dispose();
+        _inspect?.Dispose();
         _stop.Dispose();
     }
 
@@ -353,6 +366,31 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         }
         // Internal requests do not take the proxy-wide debug setting (as upstream).
         s.Debug = (!isInternal && _options.Debug) || (route?.Debug ?? false) || (retry?.Debug ?? false);
+        s.AutoCrossOrigin = retry?.AutoCrossOrigin ?? ((!isInternal && _options.AutoCrossOrigin) || (route?.AutoCrossOrigin ?? false));
+        if (retry is not null)
+        {
+            s.JsonpCallback = retry.JsonpCallback;
+            s.JsonpExtended = retry.JsonpExtendedResponse;
+        }
+        else if (s.AutoCrossOrigin)
+        {
+            var jsonp = JsonpRequest.TryCreate(route?.Jsonp ?? new JsonpConfig(), s.Method, uri, s.OrigHeaders, out var jsonpError);
+            if (jsonpError is not null)
+            {
+                AppendRequestBody(s, p.Body, !p.More, forward: false);
+                RespondLocal(s, OriginResponse.Error(400, "Bad Request", jsonpError));
+                return;
+            }
+            if (jsonp is not null)
+            {
+                s.Method = jsonp.Method;
+                s.OrigUri = uri = jsonp.Uri;
+                s.OrigHeaders = jsonp.Headers;
+                p.Body = jsonp.Body;
+                s.JsonpCallback = jsonp.Callback;
+                s.JsonpExtended = jsonp.Extended;
+            }
+        }
         if (Stats is not null && !isInternal)
         {
             if (retry is null)
@@ -388,12 +426,23 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             path = route.PathPrepend + path;
         }
         s.Uri = fwd with { Path = path };
-        s.Headers = [.. s.OrigHeaders];
-        RequestHeaderRules.Apply(s.Headers, route, _options, s.Trusted, s.PeerAddress, s.Uri.Scheme, _time.GetUtcNow(), s.Internal, s.Inspect?.Sid, s.Inspect?.LastIds);
-
         s.RemainingTargets = new Queue<RouteTarget>(route.Targets);
         AppendRequestBody(s, p.Body, !p.More, forward: false);
         s.FirstBody = p.Body;
+        if (retry is null && _inspect is not null)
+        {
+            StartInspect(s);
+            return;
+        }
+        StartForwarding(s);
+    }
+
+    /// <summary>Rewrites the headers (with inspect's session data, if any) and tries the first target.</summary>
+    private void StartForwarding(ProxySession s)
+    {
+        s.State = SessionState.Requesting;
+        s.Headers = [.. s.OrigHeaders];
+        RequestHeaderRules.Apply(s.Headers, s.Route, _options, s.Trusted, s.PeerAddress, s.Uri.Scheme, _time.GetUtcNow(), s.Internal, s.Inspect?.Sid, s.Inspect?.LastIds);
         TryNextTarget(s);
     }
 
@@ -448,6 +497,17 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             StartHandoff(s);
             return;
         }
+        if (s.State == SessionState.Inspecting)
+        {
+            // Held until the first target is chosen; the ack's credits bound how much arrives.
+            s.PendingRequestBody.Enqueue(body);
+            return;
+        }
+        if (s.ReqClient is not null && !s.RequestBodySent)
+        {
+            OnReqTargetBody(s, body);
+            return;
+        }
         if (s.OutboundId is null || s.RequestBodySent)
         {
             // Nobody to forward to (error response in progress): still let the client finish.
@@ -466,6 +526,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
     private void TryNextTarget(ProxySession s)
     {
         DetachOutbound(s);
+        s.ReqClient = null;
         if (s.RemainingTargets.Count == 0)
         {
             var tried = string.Join(", ", s.Route.Targets.Select(t => t.ToString()));
@@ -478,6 +539,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             Reject(s, 502, "Bad Gateway", "Error while proxying to origin.", "Unable to retry with a body larger than 100000 bytes.");
             return;
         }
+        var failover = s.Target is not null;
         var target = s.RemainingTargets.Dequeue();
         s.Target = target;
         var uri = s.Uri with { Scheme = target.Ssl ? "https" : "http" };
@@ -509,7 +571,12 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         var requester = _requester!;
         if (target.Kind == RouteTargetKind.Custom)
         {
-            if (target.ZhttpReq || !_custom.TryGetValue(target.ZhttpSpec, out var custom) || custom is null)
+            if (target.ZhttpReq)
+            {
+                StartReqTarget(s, target, uri);
+                return;
+            }
+            if (!_custom.TryGetValue(target.ZhttpSpec, out var custom) || custom is null)
             {
                 LogCustomTargetUnsupported(_logger, target.ToString());
                 TryNextTarget(s);
@@ -527,7 +594,11 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         s.TargetInSeq = 0;
         s.TargetCredits = 0;
         s.RequestBodySent = false;
-        s.PendingRequestBody.Clear();
+        if (failover)
+        {
+            // The kept copy is replayed in the first packet instead.
+            s.PendingRequestBody.Clear();
+        }
         _outbound[s.OutboundId] = s;
 
         // Everything received so far rides in the first packet, as the C++ requester does: the
@@ -543,7 +614,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             Uri = uri.ToString(),
             Headers = s.Headers,
             Body = initialBody,
-            More = !s.RequestFinished,
+            More = !(s.RequestFinished && s.PendingRequestBody.Count == 0),
             Stream = true,
             Credits = _options.OutboundCredits,
             RouterResp = true,
@@ -554,7 +625,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             IgnoreTlsErrors = target.Insecure,
             PeerAddress = s.PeerAddress,
         };
-        s.RequestBodySent = s.RequestFinished;
+        s.RequestBodySent = s.RequestFinished && s.PendingRequestBody.Count == 0;
         s.LastSentOutbound = _time.GetUtcNow().UtcDateTime;
         s.Requester.SendInitial(packet);
     }
@@ -694,6 +765,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         {
             RequestHeaderRules.RemoveAll(s.ResponseHeaders, name);
         }
+        DecorateResponse(s);
         s.State = SessionState.Responding;
         OnResponseBody(s, body);
     }
@@ -731,7 +803,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         {
             return;
         }
-        s.PendingResponseBody.Enqueue(body);
+        EnqueueClientBody(s, body);
         FlushResponse(s);
     }
 
@@ -760,6 +832,10 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             s.ResponseReason = space == -1 || space + 1 == status.Length ? StatusReasons.Get(code) : status[(space + 1)..];
         }
         headers.RemoveAll(h => h.Name.StartsWith("Grip-", StringComparison.OrdinalIgnoreCase));
+        if (s.AutoCrossOrigin)
+        {
+            CorsHeaders.Apply(s.OrigHeaders, headers);
+        }
         s.AcceptAfterResponding = true;
         s.State = SessionState.Responding;
         s.PendingResponseBody.Enqueue(s.InstructBody.ToArray());
@@ -830,6 +906,12 @@ public sealed partial class ProxyEngine : IAsyncDisposable
     /// <summary>Sends queued response body as connmgr's credits allow, returning freed room to the target.</summary>
     private void FlushResponse(ProxySession s)
     {
+        if (s.Jsonp is not null && s.TargetFinished && !s.JsonpEnded)
+        {
+            // Everything from the target is queued: close the JSON-P wrapper.
+            s.JsonpEnded = true;
+            s.PendingResponseBody.Enqueue(s.Jsonp.End());
+        }
         if (!s.ResponseHeaderSent)
         {
             var first = new ZhttpPacket { Code = s.ResponseCode, Reason = s.ResponseReason, Headers = s.ResponseHeaders };
@@ -881,6 +963,32 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         packet.More = s.AcceptAfterResponding || !(s.TargetFinished && s.PendingResponseBody.Count == 0);
     }
 
+    /// <summary>CORS headers, or the JSON-P wrapper's status, headers and opening, on a response about to start.</summary>
+    private static void DecorateResponse(ProxySession s)
+    {
+        if (s.JsonpCallback is not null)
+        {
+            s.Jsonp = new JsonpEncoder(s.JsonpCallback, s.JsonpExtended);
+            s.PendingResponseBody.Enqueue(s.Jsonp.Start(s.ResponseCode, s.ResponseReason, s.ResponseHeaders, out var outer));
+            s.ResponseCode = 200;
+            s.ResponseReason = "OK";
+            s.ResponseHeaders = outer;
+        }
+        else if (s.AutoCrossOrigin)
+        {
+            CorsHeaders.Apply(s.OrigHeaders, s.ResponseHeaders);
+        }
+    }
+
+    private static void EnqueueClientBody(ProxySession s, ReadOnlyMemory<byte> body)
+    {
+        if (body.Length == 0)
+        {
+            return;
+        }
+        s.PendingResponseBody.Enqueue(s.Jsonp is null ? body : s.Jsonp.Body(body.Span));
+    }
+
     private void SendResponsePacket(ProxySession s, ZhttpPacket packet)
     {
         var n = packet.Body.Length;
@@ -908,7 +1016,8 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         s.ResponseHeaders = response.Headers;
         s.TargetFinished = true;
         s.PendingResponseBody.Clear();
-        s.PendingResponseBody.Enqueue(response.Body);
+        DecorateResponse(s);
+        EnqueueClientBody(s, response.Body);
         FlushResponse(s);
     }
 
@@ -1065,6 +1174,12 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             {
                 SendInbound(s, new ZhttpPacket { Type = ZhttpPacketType.KeepAlive });
             }
+            if (s.ReqClient is not null && s.State == SessionState.Requesting && s.RequestBodySent && now - s.LastSentOutbound > SessionExpiry)
+            {
+                // Req mode has no keep-alives: a responder that never answers is unreachable.
+                OnTargetError(s, "service-unavailable");
+                continue;
+            }
             if (s.OutboundId is not null && s.TargetAddress is not null && !s.TargetFinished && now - s.LastSentOutbound >= KeepAliveInterval)
             {
                 SendOutbound(s, new ZhttpPacket { Type = ZhttpPacketType.KeepAlive });
@@ -1163,6 +1278,10 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         {
             foreach (var t in route.Targets)
             {
+                if (t.Kind == RouteTargetKind.Custom && t.ZhttpReq && !_reqTargets.ContainsKey(t.ZhttpSpec))
+                {
+                    OpenReqTarget(t);
+                }
                 if (t.Kind != RouteTargetKind.Custom || t.ZhttpReq || _custom.ContainsKey(t.ZhttpSpec))
                 {
                     continue;

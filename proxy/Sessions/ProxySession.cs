@@ -37,6 +37,19 @@ internal sealed class ProxySession
     /// <summary>What inspect (or the retry packet) said about this request.</summary>
     public InspectResult? Inspect { get; set; }
 
+    /// <summary>CORS headers on every response (<c>auto_cross_origin</c> or route <c>aco</c>).</summary>
+    public bool AutoCrossOrigin { get; set; }
+
+    /// <summary>The JSON-P callback when the request came in as JSON-P.</summary>
+    public string? JsonpCallback { get; set; }
+
+    public bool JsonpExtended { get; set; }
+
+    /// <summary>Wraps the response body once it starts (JSON-P requests only).</summary>
+    public Pushpin.Proxy.Http.JsonpEncoder? Jsonp { get; set; }
+
+    public bool JsonpEnded { get; set; }
+
     public bool RouterResp { get; set; }
 
     public int InSeq { get; set; }
@@ -107,6 +120,9 @@ internal sealed class ProxySession
 
     public string? TargetAddress { get; set; }
 
+    /// <summary>The <c>zhttpreq/</c> target's socket while one is being tried (whole request in one packet).</summary>
+    public ZhttpReqClient? ReqClient { get; set; }
+
     public int TargetOutSeq { get; set; }
 
     /// <summary>Next seq expected from the target side.</summary>
@@ -158,6 +174,9 @@ internal sealed class ProxySession
 /// <summary>Where a session is in its life.</summary>
 internal enum SessionState
 {
+    /// <summary>Waiting for the handler's <c>inspect</c> answer before forwarding.</summary>
+    Inspecting,
+
     /// <summary>Request sent (or being sent) to a target, no response yet.</summary>
     Requesting,
 

@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using NUnit.Framework;
+using Pushpin.Common.TNetStrings;
+using Pushpin.Common.Zhttp;
+using Pushpin.Common.Zrpc;
+using Pushpin.ProtocolTests.Support;
+
+namespace Pushpin.ProtocolTests.Proxy.Sessions;
+
+/// <summary>inspect (internals.md §4.3): the handler is asked before a request is proxied; a silent handler never blocks traffic for long.</summary>
+[CancelAfter(60_000)]
+public sealed class ProxyEngineInspectTests
+{
+    [Test]
+    public async Task Inspect_is_asked_first_and_its_session_data_reaches_the_backend()
+    {
+        var port = FreePorts.One();
+        await using var h = await ProxyHarness.StartAsync(["*,session 127.0.0.1:8081"], o => o with { HandlerInspectSpec = $"tcp://127.0.0.1:{port}" });
+        using var handler = new ZrpcServer([$"tcp://127.0.0.1:{port}"], bind: false, NullLogger.Instance, "test inspect");
+        handler.Start();
+
+        // Until the handler's ROUTER is connected the proxy goes ahead without inspect.
+        var calls = 0;
+        ZrpcCall? call = null;
+        string? id = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            id = h.Send(new ZhttpPacket { Method = "GET", Uri = "http://example.com/items?x=" + calls++, Headers = [new("Host", "example.com")] });
+            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            try
+            {
+                call = await handler.Calls.ReadAsync(cts.Token);
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }, "inspect reaches the handler");
+
+        // That may have been a probe after the failures above: answering it makes inspect available again.
+        call!.Ok(new Dictionary<string, object?> { ["no-proxy"] = false });
+        // Until a request waits for its answer, what the handler sees are probes.
+        await Eventually.TrueAsync(async () =>
+        {
+            id = h.Send(new ZhttpPacket { Method = "GET", Uri = "http://example.com/items?x=" + calls++, Headers = [new("Host", "example.com")] });
+            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            try
+            {
+                call = await handler.Calls.ReadAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+            // A probe's request goes ahead without waiting for the answer.
+            var uri = call.Request.Args!.GetString("uri");
+            var deadline = DateTime.UtcNow.AddMilliseconds(300);
+            var proxied = false;
+            while (!proxied && DateTime.UtcNow < deadline)
+            {
+                var p = await h.NextOutboundAsync(TimeSpan.FromMilliseconds(Math.Max(1, (deadline - DateTime.UtcNow).TotalMilliseconds)));
+                proxied = p is not null && p.Uri == uri;
+                if (p is null)
+                {
+                    break;
+                }
+            }
+            if (!proxied)
+            {
+                return true;
+            }
+            call.Ok(new Dictionary<string, object?> { ["no-proxy"] = false });
+            return false;
+        }, "a request waits for inspect");
+        var args = call.Request.Args!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(call.Request.Method, Is.EqualTo("inspect"));
+            Assert.That(args.GetString("method"), Is.EqualTo("GET"));
+            Assert.That(args.GetString("uri"), Does.StartWith("http://example.com/items?x="));
+            Assert.That(args.GetBoolean("get-session"), Is.True, "the route has session");
+        });
+        call.Ok(new Dictionary<string, object?> { ["no-proxy"] = false, ["sid"] = "s1", ["last-ids"] = new Dictionary<string, object?> { ["news"] = "3" } });
+        var uri = args.GetString("uri")!;
+        var req = await h.ExpectOutboundAsync(p => p.Method is not null && p.Uri == uri);
+        Assert.Multiple(() =>
+        {
+            Assert.That(req.GetHeader("Grip-Session-Id"), Is.EqualTo("s1"));
+            Assert.That(req.GetHeader("Grip-Last"), Is.EqualTo("news; last-id=3"));
+        });
+        h.ReplyToProxy(req.Id!, new ZhttpPacket { Code = 200, Reason = "OK", Body = "ok"u8.ToArray() }, 0);
+        var (first, body) = await h.ReadResponseAsync(id!);
+        Assert.That((first.Code, body), Is.EqualTo((200, "ok")));
+    }
+
+    [Test]
+    public async Task A_silent_handler_delays_one_request_by_the_timeout_then_requests_stop_waiting()
+    {
+        var port = FreePorts.One();
+        await using var h = await ProxyHarness.StartAsync(["* 127.0.0.1:8081"], o => o with { HandlerInspectSpec = $"tcp://127.0.0.1:{port}", InspectTimeout = TimeSpan.FromSeconds(2) });
+        using var handler = new ZrpcServer([$"tcp://127.0.0.1:{port}"], bind: false, NullLogger.Instance, "silent inspect");
+        handler.Start();
+        await Eventually.TrueAsync(async () =>
+        {
+            h.Send(new ZhttpPacket { Method = "GET", Uri = "http://example.com/probe" });
+            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            try
+            {
+                await handler.Calls.ReadAsync(cts.Token);
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }, "inspect reaches the handler");
+        // That request (never answered) is proxied once inspect times out.
+        await h.ExpectOutboundAsync(p => p.Method is not null && p.Uri!.EndsWith("/probe", StringComparison.Ordinal));
+        while (h.Backends.Incoming.TryRead(out _))
+        {
+        }
+
+        var watch = Stopwatch.StartNew();
+        h.Send(new ZhttpPacket { Method = "GET", Uri = "http://example.com/after" });
+        await h.ExpectOutboundAsync(p => p.Method is not null && p.Uri!.EndsWith("/after", StringComparison.Ordinal));
+        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(1.5)), "after a failure requests do not wait for inspect");
+    }
+}
