@@ -1,5 +1,6 @@
 using Pushpin.Common.Config;
 using Pushpin.Common.Stats;
+using Pushpin.Handler.Sessions;
 
 namespace Pushpin.Handler;
 
@@ -64,6 +65,21 @@ internal sealed record HandlerOptions
     /// </summary>
     public StatsAggregatorOptions Stats { get; init; } = new();
 
+    /// <summary><c>[handler] proxy_retry_out_specs</c>: ROUTER connects to the proxy's retry ROUTER; empty = no retries.</summary>
+    public IReadOnlyList<string> ProxyRetryOutSpecs { get; init; } = [];
+
+    /// <summary><c>[handler] proxy_command_spec</c>: zrpc DEALER to the proxy's command socket (conncheck, refresh); empty = none.</summary>
+    public IReadOnlyList<string> ProxyCommandSpecs { get; init; } = [];
+
+    /// <summary>Delivery settings: message_rate, message_hwm, message_block_size, message_wait, id_cache_ttl, update_on_first_subscription, subscription_linger.</summary>
+    public HandlerEngineOptions Engine { get; init; } = new();
+
+    /// <summary><c>[handler] prometheus_port</c>: <c>PORT</c>, <c>ADDR:PORT</c>; null = no metrics endpoint.</summary>
+    public string? PrometheusPort { get; init; }
+
+    /// <summary><c>[handler] prometheus_prefix</c>, prepended to every metric name.</summary>
+    public string PrometheusPrefix { get; init; } = string.Empty;
+
     /// <summary>Reads the handler's keys; absent external specs get upstream's defaults shifted by port_offset.</summary>
     public static HandlerOptions FromConfig(PushpinConfig config)
     {
@@ -121,6 +137,20 @@ internal sealed record HandlerOptions
             ConnmgrInStreamSpecs = Specs("proxy", "connmgr_in_stream_specs", "handler"),
             ConnmgrOutSpecs = Specs("proxy", "connmgr_out_specs", "handler"),
             ConnectionSubscriptionMax = config.GetInt("handler", "connection_subscription_max", 20),
+            ProxyRetryOutSpecs = config.GetSocketSpecs("handler", "proxy_retry_out_specs"),
+            ProxyCommandSpecs = config.GetSocketSpecs("handler", "proxy_command_spec"),
+            Engine = new HandlerEngineOptions
+            {
+                MessageRate = Math.Max(0, config.GetInt("handler", "message_rate", 0)),
+                MessageHwm = Math.Max(0, config.GetInt("handler", "message_hwm", 0)),
+                MessageBlockSize = Math.Max(0, config.GetInt("handler", "message_block_size", 0)),
+                MessageWaitMs = Math.Max(0, config.GetInt("handler", "message_wait", 5000)),
+                IdCacheTtlSeconds = Math.Max(0, config.GetInt("handler", "id_cache_ttl", 0)),
+                UpdateOnFirstSubscription = config.GetBool("handler", "update_on_first_subscription", true),
+                SubscriptionLinger = Seconds("handler", "subscription_linger", 60),
+            },
+            PrometheusPort = config.GetString("handler", "prometheus_port", string.Empty).Trim() is { Length: > 0 } pp ? pp : null,
+            PrometheusPrefix = config.GetString("handler", "prometheus_prefix", string.Empty).Trim(),
         };
     }
 }

@@ -7,7 +7,9 @@ using Pushpin.Common.Stats;
 using Pushpin.Common.Transport;
 using Pushpin.Common.Zhttp;
 using Pushpin.Common.Zrpc;
+using Pushpin.Handler.Metrics;
 using Pushpin.Handler.Publishing;
+using Pushpin.Handler.Retry;
 using Pushpin.Handler.Sessions;
 
 namespace Pushpin.Handler;
@@ -39,12 +41,26 @@ internal sealed partial class HandlerServer
     {
         var o = _options;
         using var responder = Create(() => new ZhttpResponder(o.InstanceId, new ZhttpEndpoints([], o.ConnmgrInStreamSpecs, o.ConnmgrOutSpecs, Bind: false), _loggers.CreateLogger("zhttp")));
-        var ctx = new SessionContext(o.InstanceId, new ResponderSender(responder), TimeProvider.System, _loggers.CreateLogger("handler.sessions"));
-        var engine = new HandlerEngine(ctx, o.ConnectionSubscriptionMax);
+        var counters = new HandlerCounters();
+        var ctx = new SessionContext(o.InstanceId, new ResponderSender(responder), TimeProvider.System, _loggers.CreateLogger("handler.sessions")) { Counters = counters };
+        var engine = new HandlerEngine(ctx, o.ConnectionSubscriptionMax, o.Engine);
+
+        // Retries go back to the proxy that accepted the session.
+        using var retry = o.ProxyRetryOutSpecs.Count == 0 ? null : Create(() => new RetryOutput(o.ProxyRetryOutSpecs, o.InstanceId, _loggers.CreateLogger("handler.retry")));
+        if (retry is not null)
+        {
+            engine.RetrySender = retry.SendAsync;
+        }
+        using var proxyCommand = o.ProxyCommandSpecs.Count == 0 ? null : Create(() => new ZrpcClient(o.InstanceId, o.ProxyCommandSpecs, bind: false, _loggers.CreateLogger("zrpc"), "[handler] proxy_command_spec"));
 
         // Stats: our PUB (the socket consumers watch) and the proxy's stats merged into it.
+        var totals = new StatsTotals();
         using var statsPublisher = o.StatsSpec is null ? null : Create(() => new StatsPublisher(o.StatsSpec, o.StatsFormat, _loggers.CreateLogger("handler.stats")));
-        using var stats = statsPublisher is null ? null : new StatsAggregator(WithInstanceId(o.Stats, o.InstanceId), statsPublisher.Publish);
+        using var stats = statsPublisher is null ? null : new StatsAggregator(WithInstanceId(o.Stats, o.InstanceId), p =>
+        {
+            totals.Observe(p);
+            statsPublisher.Publish(p);
+        });
         using var proxyStats = stats is null || o.ProxyStatsSpecs.Count == 0 ? null : new StatsSubscriber(o.ProxyStatsSpecs, _loggers.CreateLogger("handler.stats"));
         engine.Stats = stats;
 
@@ -59,7 +75,23 @@ internal sealed partial class HandlerServer
         {
             engine.ChannelSubscriptionChanged = sub.SetSubscribed;
         }
-        var commands = new CommandHandler(o.CommandSpec, o.PushInSpec, o.PushInSubSpec, PublishItems, Recover, _loggers.CreateLogger("handler.command"));
+        var commands = new CommandHandler(o.CommandSpec, o.PushInSpec, o.PushInSubSpec, PublishItems, Recover, _loggers.CreateLogger("handler.command"))
+        {
+            // Held here: our sessions, or any connection the stats know (WebSocket, the proxy's).
+            CheckConnections = (ids, reply) => engine.Post(() =>
+            {
+                var alive = engine.ConnCheck(ids);
+                foreach (var id in ids)
+                {
+                    if (!alive.Contains(id) && stats?.HasConnection(id) == true)
+                    {
+                        alive.Add(id);
+                    }
+                }
+                reply(alive);
+            }),
+            CallProxy = proxyCommand is null ? null : (method, args) => proxyCommand.CallAsync(method, args, TimeSpan.FromSeconds(10)),
+        };
 
         ControlHttpServer? http = null;
         if (o.PushInHttpPort > 0)
@@ -80,8 +112,16 @@ internal sealed partial class HandlerServer
             }
         }
 
+        ControlHttpServer? metrics = null;
+        if (o.PrometheusPort is not null)
+        {
+            metrics = StartMetrics(o, new PrometheusPage(o.PrometheusPrefix, totals, counters));
+        }
+
         try
         {
+            retry?.Start();
+            proxyCommand?.Start();
             statsPublisher?.Start();
             proxyStats?.Start();
             responder.Start();
@@ -115,7 +155,42 @@ internal sealed partial class HandlerServer
             {
                 await http.DisposeAsync().ConfigureAwait(false);
             }
+            if (metrics is not null)
+            {
+                await metrics.DisposeAsync().ConfigureAwait(false);
+            }
         }
+    }
+
+    // prometheus_port is PORT or ADDR:PORT (upstream: no address = every interface).
+    private ControlHttpServer StartMetrics(HandlerOptions o, PrometheusPage page)
+    {
+        var spec = o.PrometheusPort!;
+        var address = IPAddress.Any;
+        var portText = spec;
+        var colon = spec.LastIndexOf(':');
+        if (colon >= 0)
+        {
+            if (!IPAddress.TryParse(spec[..colon].Trim('[', ']'), out address!))
+            {
+                throw new DaemonFatalException($"[handler] prometheus_port: '{spec}' is not PORT or ADDR:PORT");
+            }
+            portText = spec[(colon + 1)..];
+        }
+        if (!int.TryParse(portText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        {
+            throw new DaemonFatalException($"[handler] prometheus_port: '{spec}' is not PORT or ADDR:PORT");
+        }
+        var server = new ControlHttpServer(address, port, 8192, 8192, _ => new ControlHttpResponse(200, "OK", page.Render()), _loggers.CreateLogger("handler.prometheus"));
+        try
+        {
+            server.Start();
+        }
+        catch (SocketException ex)
+        {
+            throw DaemonFatalException.CannotBind(spec, "handler", "prometheus_port", ex.Message, ex);
+        }
+        return server;
     }
 
     private static StatsAggregatorOptions WithInstanceId(StatsAggregatorOptions o, string instanceId) => new()

@@ -31,6 +31,12 @@ internal sealed class AcceptRequest
 
     public bool Trusted { get; init; }
 
+    /// <summary>The client's request as received (<c>orig-request-data</c>, else <c>request-data</c>), verbatim for retries.</summary>
+    public Dictionary<string, object?>? OrigRequestData { get; init; }
+
+    /// <summary>The <c>inspect</c> dict, verbatim for retries; null when absent.</summary>
+    public Dictionary<string, object?>? Inspect { get; init; }
+
     /// <summary>Parses accept args; null when they are malformed (the caller answers <c>bad-request</c>).</summary>
     public static AcceptRequest? Parse(Dictionary<string, object?>? args)
     {
@@ -142,6 +148,8 @@ internal sealed class AcceptRequest
             ChannelPrefix = channelPrefix,
             ResponseSent = responseSent,
             Trusted = trusted,
+            OrigRequestData = (args.GetValueOrDefault("orig-request-data") ?? args.GetValueOrDefault("request-data")) as Dictionary<string, object?>,
+            Inspect = args.GetValueOrDefault("inspect") as Dictionary<string, object?>,
         };
         accept.Requests.AddRange(requests);
         accept.ImplicitChannels.AddRange(implicitChannels);

@@ -4,9 +4,10 @@ using Pushpin.Common.Stats;
 using Pushpin.Common.TNetStrings;
 using Pushpin.Common.Zhttp;
 using Pushpin.Common.Zrpc;
+using Pushpin.Handler.Filters;
 using Pushpin.Handler.Http;
 using Pushpin.Handler.Instruct;
-using Pushpin.Handler.Publishing;
+using Pushpin.Handler.Sequencing;
 
 namespace Pushpin.Handler.Sessions;
 
@@ -32,20 +33,28 @@ internal sealed partial class HandlerEngine
     private readonly Dictionary<string, HashSet<HttpSession>> _subscriptions = new(StringComparer.Ordinal);
     private readonly HashSet<HttpSession>[] _buckets = new HashSet<HttpSession>[KeepAliveBuckets];
     private readonly List<HttpSession> _ended = [];
-    private readonly List<(HttpSession Session, bool ResponseSent)> _pendingStarts = [];
-    private readonly Dictionary<HttpSession, string?> _routes = [];
+    private readonly List<(HttpSession Session, bool ResponseSent, bool Retry)> _pendingStarts = [];
+    private readonly Dictionary<HttpSession, SessionOrigin> _origins = [];
     private readonly Dictionary<(string Mode, string Channel), long> _modeSubscribers = [];
+    private readonly HandlerEngineOptions _options;
     private int _sweepBucket;
     private long _nextSweepMs;
 
-    public HandlerEngine(SessionContext ctx, int connectionSubscriptionMax = 20)
+    public HandlerEngine(SessionContext ctx, int connectionSubscriptionMax = 20, HandlerEngineOptions? options = null)
     {
         _ctx = ctx;
         _subscriptionMax = connectionSubscriptionMax;
+        _options = options ?? new HandlerEngineOptions();
         for (var i = 0; i < _buckets.Length; i++)
         {
             _buckets[i] = [];
         }
+        _sequencer = new Sequencer(_lastIds, Deliver, ctx.Logger, ctx.Counters)
+        {
+            WaitMs = _options.MessageWaitMs,
+            IdCacheTtlSeconds = _options.IdCacheTtlSeconds,
+        };
+        _limiter = new PublishLimiter(_options.MessageRate, _options.MessageHwm);
     }
 
     public int SessionCount => _sessions.Count;
@@ -110,11 +119,14 @@ internal sealed partial class HandlerEngine
         switch (call.Request.Method)
         {
             case "accept":
-                call.Respond(HandleAccept(call.Request.Id, call.Request.Args));
+                // conn-max packets riding on an accept count before its connections, as upstream.
+                HandleConnMax(call.Request.Args);
+                call.Respond(HandleAccept(call.Request.Id, call.Request.Args, call.Request.From));
                 StartAccepted();
                 break;
             case "conn-max":
-                // Stats bookkeeping only; fire-and-forget.
+                // Fire-and-forget, never answered: the proxy's connection maxima for stats.
+                HandleConnMax(call.Request.Args);
                 break;
             default:
                 call.Fail("method-not-found");
@@ -126,7 +138,7 @@ internal sealed partial class HandlerEngine
     /// Handles accept args: the zrpc answer, and (for holds) the sessions taken over. The answer
     /// is built before any packet is sent so the proxy learns the outcome first.
     /// </summary>
-    internal ZrpcResponse HandleAccept(string? id, Dictionary<string, object?>? args)
+    internal ZrpcResponse HandleAccept(string? id, Dictionary<string, object?>? args, string? from = null)
     {
         var accept = AcceptRequest.Parse(args);
         if (accept is null)
@@ -146,6 +158,20 @@ internal sealed partial class HandlerEngine
         headers.RemoveAll("Keep-Alive");
         headers.RemoveAll("Content-Encoding");
         headers.RemoveAll("Transfer-Encoding");
+
+        // build-id renders into the initial body of non-hold and stream responses; its errors
+        // are instruct errors (the client gets 502), as observed upstream.
+        if (instruct.HoldMode != HoldMode.Response && !accept.ResponseSent && instruct.Response.Body.Length > 0)
+        {
+            var filtered = MessageFilters.RunOnResponse(instruct.Channels.Select(c => c.Filters), instruct.Meta, instruct.Response.Body);
+            if (filtered.Error is not null)
+            {
+                var message = "filter error: " + filtered.Error;
+                Log.InstructError(_ctx.Logger, message);
+                return ZrpcResponse.Fail(id, "bad-format", System.Text.Encoding.UTF8.GetBytes(message));
+            }
+            instruct.Response.Body = filtered.Content;
+        }
 
         // Next links are not followed yet: without a hold the response is simply sent.
         if (instruct.HoldMode == HoldMode.None)
@@ -171,6 +197,24 @@ internal sealed partial class HandlerEngine
         }
 
         _pendingStarts.Clear();
+        var origin = new SessionOrigin(from, accept.Route, accept.OrigRequestData, accept.Inspect);
+
+        // A response hold whose prev-id disagrees with the last id published here is retried at
+        // once (the backend returns what was missed); the last id is forgotten.
+        var conflict = false;
+        if (instruct.HoldMode == HoldMode.Response)
+        {
+            foreach (var c in instruct.Channels)
+            {
+                var full = accept.ChannelPrefix + c.Name;
+                if (c.PrevId is not null && _lastIds.Get(full) is { } lastId && lastId != c.PrevId)
+                {
+                    Log.AcceptConflict(_ctx.Logger, c.PrevId, lastId);
+                    _lastIds.Remove(full);
+                    conflict = true;
+                }
+            }
+        }
 
         var names = new List<string>(Math.Min(instruct.Channels.Count, _subscriptionMax) + accept.ImplicitChannels.Count);
         for (var i = 0; i < instruct.Channels.Count && i < _subscriptionMax; i++)
@@ -193,9 +237,9 @@ internal sealed partial class HandlerEngine
                 Log.DuplicateRid(_ctx.Logger, rs.Sender, rs.Id);
                 continue;
             }
-            var session = new HttpSession(_ctx, rs, instruct, names, accept.RequestHeaders);
+            var session = new HttpSession(_ctx, rs, instruct, names, accept.RequestHeaders, RequestUpdate);
             _sessions[key] = session;
-            _routes[session] = accept.Route;
+            _origins[session] = origin;
             Stats?.AddConnection(StatsConnectionId(session), accept.Route, StatsConnectionType.Http, rs.PeerAddress, rs.Https);
             foreach (var name in session.Channels.Keys)
             {
@@ -203,8 +247,8 @@ internal sealed partial class HandlerEngine
                 {
                     set = [];
                     _subscriptions[name] = set;
-                    ChannelSubscriptionChanged?.Invoke(name, true);
                 }
+                AddSub(name);
                 set.Add(session);
                 CountSubscriber(session.Mode, name, +1);
             }
@@ -212,7 +256,7 @@ internal sealed partial class HandlerEngine
             // the one Start sends is then a full period away.
             _buckets[(_sweepBucket + KeepAliveBuckets - 1) % KeepAliveBuckets].Add(session);
             Log.Accepted(_ctx.Logger, rs.Sender, rs.Id, instruct.HoldMode.ToString(), string.Join(",", names));
-            _pendingStarts.Add((session, accept.ResponseSent || rs.ResponseCode >= 0));
+            _pendingStarts.Add((session, accept.ResponseSent || rs.ResponseCode >= 0, conflict));
         }
         return ZrpcResponse.Ok(id, new Dictionary<string, object?>(StringComparer.Ordinal) { ["accepted"] = true });
     }
@@ -220,9 +264,14 @@ internal sealed partial class HandlerEngine
     /// <summary>Starts the sessions of the last accept (after its answer went out).</summary>
     internal void StartAccepted()
     {
-        foreach (var (session, responseSent) in _pendingStarts)
+        foreach (var (session, responseSent, retry) in _pendingStarts)
         {
             session.Start(responseSent);
+            if (retry)
+            {
+                // Accept-time prev-id conflict: handed straight back for a retry (held if that fails).
+                Retry(session);
+            }
             if (session.Finished)
             {
                 _ended.Add(session);
@@ -231,63 +280,6 @@ internal sealed partial class HandlerEngine
         _pendingStarts.Clear();
         RemoveEnded();
     }
-
-    /// <summary>Delivers published items to every subscribed session, in order.</summary>
-    public void Publish(IReadOnlyList<PublishItem> items)
-    {
-        foreach (var item in items)
-        {
-            Publish(item);
-        }
-    }
-
-    public void Publish(PublishItem item)
-    {
-        if (!_subscriptions.TryGetValue(item.Channel, out var set))
-        {
-            return;
-        }
-        long streamCount = 0, responseCount = 0;
-        foreach (var session in set)
-        {
-            var format = session.Mode == HoldMode.Response ? item.HttpResponse : item.HttpStream;
-            if (format is null)
-            {
-                continue;
-            }
-            session.Publish(item);
-            if (Stats is not null)
-            {
-                var transport = TransportName(session.Mode);
-                Stats.AddMessageSent(_routes.GetValueOrDefault(session), transport);
-                if (session.Mode == HoldMode.Response)
-                {
-                    responseCount++;
-                }
-                else
-                {
-                    streamCount++;
-                }
-            }
-            if (session.Finished)
-            {
-                _ended.Add(session);
-            }
-        }
-        // One message packet per transport that had receivers, as upstream.
-        if (streamCount > 0)
-        {
-            Stats?.AddMessage(item.Channel, item.Id, TransportName(HoldMode.Stream), streamCount);
-        }
-        if (responseCount > 0)
-        {
-            Stats?.AddMessage(item.Channel, item.Id, TransportName(HoldMode.Response), responseCount);
-        }
-        RemoveEnded();
-    }
-
-    /// <summary>Re-syncs held sessions (upstream retries them against the backend; not done here yet).</summary>
-    public void Recover() => Log.Recover(_ctx.Logger, _sessions.Count);
 
     /// <summary>A packet from connmgr for one of our sessions.</summary>
     public void HandlePacket(ZhttpPacket p)
@@ -355,6 +347,8 @@ internal sealed partial class HandlerEngine
             }
         }
         RemoveEnded();
+        TickDelivery(now);
+        TickUpdates(now);
 
         // One keep-alive bucket per second: every session gets a zhttp keep-alive each 45 s.
         if (now >= _nextSweepMs)
@@ -442,7 +436,8 @@ internal sealed partial class HandlerEngine
         {
             return;
         }
-        _routes.Remove(session);
+        _origins.Remove(session);
+        _lowPriorityUpdates.Remove(session);
         Stats?.RemoveConnection(StatsConnectionId(session));
         foreach (var name in session.Channels.Keys)
         {
@@ -455,7 +450,7 @@ internal sealed partial class HandlerEngine
                 if (set.Count == 0)
                 {
                     _subscriptions.Remove(name);
-                    ChannelSubscriptionChanged?.Invoke(name, false);
+                    ReleaseSub(name, session.Mode);
                 }
             }
         }
@@ -523,7 +518,10 @@ internal sealed partial class HandlerEngine
         [LoggerMessage(EventId = 408, Level = LogLevel.Warning, Message = "zhttp: session {From}:{Id} failed locally ({Condition})")]
         public static partial void Ended(ILogger logger, string from, string id, string condition);
 
-        [LoggerMessage(EventId = 407, Level = LogLevel.Information, Message = "recover: {Count} held sessions (re-sync through the backend is not implemented; nothing done)")]
+        [LoggerMessage(EventId = 407, Level = LogLevel.Information, Message = "recover: updating {Count} held sessions")]
         public static partial void Recover(ILogger logger, int count);
+
+        [LoggerMessage(EventId = 409, Level = LogLevel.Debug, Message = "accept: last ID inconsistency (got={Got}, expected={Expected}), retrying")]
+        public static partial void AcceptConflict(ILogger logger, string got, string expected);
     }
 }

@@ -2,8 +2,10 @@ using System.Buffers;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Pushpin.Common.Zhttp;
+using Pushpin.Handler.Filters;
 using Pushpin.Handler.Http;
 using Pushpin.Handler.Instruct;
+using Pushpin.Handler.Metrics;
 using Pushpin.Handler.Publishing;
 
 namespace Pushpin.Handler.Sessions;
@@ -18,10 +20,6 @@ internal sealed partial class HttpSession
     /// <summary>Published items waiting for credits, per session (upstream's PUBLISH_QUEUE_MAX).</summary>
     public const int PublishQueueMax = 100;
 
-    // Filters whose target is message content; an item's content-filters must equal the
-    // channel's list of these exactly.
-    private static readonly string[] MessageContentFilters = ["var-subst", "build-id", "http-modify"];
-
     private readonly SessionContext _ctx;
     private readonly GripInstruct _instruct;
     private readonly Queue<PublishItem> _queue = new();
@@ -34,10 +32,17 @@ internal sealed partial class HttpSession
 
     private readonly RequestState _rs;
     private readonly HeaderList _requestHeaders;
+    private readonly Action<HttpSession, UpdateReason>? _requestUpdate;
+    private Dictionary<string, string?>? _prevIds;
 
-    public HttpSession(SessionContext ctx, RequestState rs, GripInstruct instruct, IReadOnlyList<string> channelNames, HeaderList? requestHeaders = null)
+    /// <param name="requestUpdate">
+    /// Asked when the session must be re-synced through the backend (prev-id gap, hint); the
+    /// engine decides whether and when (a retry for response holds).
+    /// </param>
+    public HttpSession(SessionContext ctx, RequestState rs, GripInstruct instruct, IReadOnlyList<string> channelNames, HeaderList? requestHeaders = null, Action<HttpSession, UpdateReason>? requestUpdate = null)
     {
         _ctx = ctx;
+        _requestUpdate = requestUpdate;
         _instruct = instruct;
         _rs = rs;
         _requestHeaders = requestHeaders ?? [];
@@ -52,7 +57,8 @@ internal sealed partial class HttpSession
         for (var i = 0; i < channelNames.Count; i++)
         {
             // Each session tracks its own prev-id (one accept may hand over several sessions).
-            var channel = new InstructChannel(channelNames[i]);
+            // The value keeps the unprefixed name, which filters (require-sub, build-id) see.
+            var channel = new InstructChannel(i < instruct.Channels.Count ? instruct.Channels[i].Name : channelNames[i]);
             if (i < instruct.Channels.Count)
             {
                 channel.PrevId = instruct.Channels[i].PrevId;
@@ -82,6 +88,15 @@ internal sealed partial class HttpSession
     public int Credits { get; private set; }
 
     public object? UserData { get; }
+
+    /// <summary>The accept state this session started from (retry packets echo most of it).</summary>
+    public RequestState State => _rs;
+
+    /// <summary>Subscription meta (Grip-Set-Meta / JSON hold.meta).</summary>
+    public IReadOnlyDictionary<string, string> Meta => _instruct.Meta;
+
+    /// <summary>A retry was handed to the proxy; the session sends nothing while it is pending.</summary>
+    public bool Retrying { get; private set; }
 
     /// <summary>The peer announced multi-id packet support (ext.multi).</summary>
     public bool PeerMulti { get; private set; }
@@ -160,12 +175,13 @@ internal sealed partial class HttpSession
     /// <summary>Queues a published item for this session (http-response or http-stream, by hold mode).</summary>
     public void Publish(PublishItem item)
     {
-        if (Finished || _closing)
+        if (Finished || _closing || Retrying)
         {
             return;
         }
         if (_queue.Count >= PublishQueueMax)
         {
+            _ctx.Counters?.Dropped(DropReason.SessionQueueFull);
             Log.QueueFull(_ctx.Logger, Id);
             return;
         }
@@ -217,7 +233,7 @@ internal sealed partial class HttpSession
     /// <summary>Runs due timers (response-hold timeout, stream keep-alive).</summary>
     public void OnTimer(long nowMs)
     {
-        if (Finished)
+        if (Finished || Retrying)
         {
             return;
         }
@@ -254,7 +270,7 @@ internal sealed partial class HttpSession
 
     private void ProcessQueue()
     {
-        while (!Finished && !_closing && _queue.Count > 0 && _pendingLength == 0 && (Credits > 0 || Mode == HoldMode.Response))
+        while (!Finished && !_closing && !Retrying && _queue.Count > 0 && _pendingLength == 0 && (Credits > 0 || Mode == HoldMode.Response))
         {
             var item = _queue.Dequeue();
             var format = Mode == HoldMode.Response ? item.HttpResponse : item.HttpStream;
@@ -263,30 +279,66 @@ internal sealed partial class HttpSession
                 continue;
             }
 
-            if (channel.PrevId is not null)
+            if (channel.PrevId is not null && !string.Equals(channel.PrevId, item.PrevId, StringComparison.Ordinal))
             {
-                if (!string.Equals(channel.PrevId, item.PrevId, StringComparison.Ordinal))
-                {
-                    // Upstream re-syncs through the backend here (retry/next link); without that
-                    // path the out-of-order item is dropped.
-                    Log.PrevIdMismatch(_ctx.Logger, Id, item.PrevId ?? string.Empty, channel.PrevId);
-                    continue;
-                }
-                channel.PrevId = item.Id;
+                // A gap: what is queued cannot follow either; re-sync through the backend.
+                Log.PrevIdMismatch(_ctx.Logger, Id, item.PrevId ?? string.Empty, channel.PrevId);
+                _queue.Clear();
+                _requestUpdate?.Invoke(this, new UpdateReason(item.Channel, HighPriority: false));
+                break;
             }
 
             if (format.ContentFilters is not null && !ContentFiltersMatch(channel, format.ContentFilters))
             {
+                _ctx.Counters?.Dropped(DropReason.ContentFilterMismatch);
+                if (_rs.Debug)
+                {
+                    Fail($"content filter mismatch: subscription={string.Join(",", MessageContentFilterNames(channel))} message={string.Join(",", format.ContentFilters)}");
+                    return;
+                }
                 continue;
+            }
+
+            var body = format.BodyPatch is not null ? JsonPatch.ApplyToBody(_instruct.Response.Body, format.BodyPatch) : format.Body;
+            if (channel.Filters.Count > 0)
+            {
+                var result = MessageFilters.Run(channel.Filters, FilterContextFor(item), body);
+                if (result.Error is not null)
+                {
+                    _ctx.Counters?.Dropped(DropReason.FilterError);
+                    Log.FilterError(_ctx.Logger, Id, result.Error);
+                    if (_rs.Debug)
+                    {
+                        Fail("filter error: " + result.Error);
+                        return;
+                    }
+                    continue;
+                }
+                if (channel.PrevId is not null)
+                {
+                    channel.PrevId = item.Id;
+                }
+                if (result.Drop)
+                {
+                    _ctx.Counters?.Dropped(DropReason.Filtered);
+                    continue;
+                }
+                body = result.Content;
+            }
+            else if (channel.PrevId is not null)
+            {
+                channel.PrevId = item.Id;
             }
 
             switch (format.Action)
             {
                 case PublishAction.Send when Mode == HoldMode.Response:
-                    RespondPublished(format);
+                    _ctx.Counters?.Delivered();
+                    RespondPublished(format, body);
                     return;
                 case PublishAction.Send:
-                    Write(format.Body);
+                    _ctx.Counters?.Delivered();
+                    Write(body);
                     if (_instruct.KeepAliveMode == KeepAliveMode.Idle)
                     {
                         ArmKeepAlive(force: true);
@@ -297,21 +349,100 @@ internal sealed partial class HttpSession
                     _keepAliveDue = long.MaxValue;
                     Flush();
                     return;
+                case PublishAction.Hint:
+                    // Anything queued is redundant once the backend is asked again.
+                    _queue.Clear();
+                    _requestUpdate?.Invoke(this, new UpdateReason(null, HighPriority: true));
+                    return;
                 default:
-                    // hint needs retries/next links (not here yet); refresh and close on a
-                    // response hold are ignored, as upstream.
+                    // refresh, and close on a response hold, are ignored, as upstream.
                     Log.ActionIgnored(_ctx.Logger, Id, format.Action.ToString());
                     break;
             }
         }
     }
 
+    /// <summary>Filters see the session's channels by unprefixed name with their current prev-ids.</summary>
+    private FilterContext FilterContextFor(PublishItem item)
+    {
+        _prevIds ??= new Dictionary<string, string?>(StringComparer.Ordinal);
+        _prevIds.Clear();
+        foreach (var c in Channels.Values)
+        {
+            _prevIds[c.Name] = c.PrevId;
+        }
+        return new FilterContext { SubscriptionMeta = _instruct.Meta, PublishMeta = item.Meta, PrevIds = _prevIds };
+    }
+
+    /// <summary>
+    /// An error after the session started: a response hold answers 502, a stream ends (debug
+    /// mode writes the message first), as upstream's doError.
+    /// </summary>
+    public void Fail(string message)
+    {
+        if (Finished || _closing)
+        {
+            return;
+        }
+        if (Mode == HoldMode.Response)
+        {
+            var headers = new HeaderList { new("Content-Type", "text/plain") };
+            var text = _rs.Debug ? message : "Error while proxying to origin.";
+            Respond(502, "Bad Gateway", headers, System.Text.Encoding.UTF8.GetBytes(text + "\n"));
+            return;
+        }
+        if (_rs.Debug)
+        {
+            Write(System.Text.Encoding.UTF8.GetBytes("\n\n" + message + "\n"));
+        }
+        _closing = true;
+        _keepAliveDue = long.MaxValue;
+        Flush();
+    }
+
+    /// <summary>The session was handed back to the proxy for a retry: stop everything, send nothing.</summary>
+    public void BeginRetry()
+    {
+        Retrying = true;
+        _timeoutDue = long.MaxValue;
+        _keepAliveDue = long.MaxValue;
+        _queue.Clear();
+    }
+
+    /// <summary>The retry could not be handed over (no proxy on the retry socket): keep holding.</summary>
+    public void CancelRetry()
+    {
+        if (!Retrying || Finished)
+        {
+            return;
+        }
+        Retrying = false;
+        if (Mode == HoldMode.Response)
+        {
+            _timeoutDue = _ctx.NowMs + (_instruct.Timeout * 1000L);
+        }
+        else
+        {
+            ArmKeepAlive(force: true);
+        }
+    }
+
+    /// <summary>The retry went to the proxy, which owns the client session again.</summary>
+    public void CompleteRetry()
+    {
+        Finished = true;
+        ReleasePending();
+    }
+
+    private static IEnumerable<string> MessageContentFilterNames(InstructChannel channel) =>
+        channel.Filters.Where(f => (MessageFilters.Targets(f) & FilterTargets.MessageContent) != 0);
+
     private static bool ContentFiltersMatch(InstructChannel channel, List<string> itemFilters)
     {
         var n = 0;
         foreach (var f in channel.Filters)
         {
-            if (Array.IndexOf(MessageContentFilters, f) < 0)
+            if ((MessageFilters.Targets(f) & FilterTargets.MessageContent) == 0)
             {
                 continue;
             }
@@ -326,7 +457,7 @@ internal sealed partial class HttpSession
 
     // Response hold delivery: instruct headers merged with the published ones (a published header
     // replaces every same-named original), minus the names the publisher listed in Grip-Expose-Headers.
-    private void RespondPublished(PublishFormat f)
+    private void RespondPublished(PublishFormat f, byte[] body)
     {
         var headers = new HeaderList(_instruct.Response.Headers);
         foreach (var h in f.Headers)
@@ -354,7 +485,6 @@ internal sealed partial class HttpSession
                 headers.RemoveAll(name);
             }
         }
-        var body = f.BodyPatch is not null ? JsonPatch.ApplyToBody(_instruct.Response.Body, f.BodyPatch) : f.Body;
         Respond(f.Code, f.Reason, headers, body);
     }
 
@@ -525,7 +655,10 @@ internal sealed partial class HttpSession
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 300, Level = LogLevel.Debug, Message = "httpsession {Id}: publish queue at max, dropping")]
+        [LoggerMessage(EventId = 306, Level = LogLevel.Debug, Message = "httpsession {Id}: filter error: {Error}")]
+        public static partial void FilterError(ILogger logger, string id, string error);
+
+        [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "httpsession {Id}: publish queue at max, dropping")]
         public static partial void QueueFull(ILogger logger, string id);
 
         [LoggerMessage(EventId = 301, Level = LogLevel.Debug, Message = "httpsession {Id}: ended by requester ({Type} {Condition})")]
@@ -534,7 +667,7 @@ internal sealed partial class HttpSession
         [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "httpsession {Id}: unexpected seq {Got}, expected {Expected}; cancelling")]
         public static partial void BadSeq(ILogger logger, string id, int got, int expected);
 
-        [LoggerMessage(EventId = 303, Level = LogLevel.Debug, Message = "httpsession {Id}: last ID inconsistency (got={Got}, expected={Expected}), dropping item")]
+        [LoggerMessage(EventId = 303, Level = LogLevel.Debug, Message = "httpsession {Id}: last ID inconsistency (got={Got}, expected={Expected}), retrying")]
         public static partial void PrevIdMismatch(ILogger logger, string id, string got, string expected);
 
         [LoggerMessage(EventId = 304, Level = LogLevel.Debug, Message = "httpsession {Id}: action {Action} ignored")]

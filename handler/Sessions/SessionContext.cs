@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Pushpin.Handler.Metrics;
 
 namespace Pushpin.Handler.Sessions;
 
@@ -12,6 +13,9 @@ internal sealed class SessionContext(string instanceId, IZhttpSender sender, Tim
     public TimeProvider Time { get; } = time;
 
     public ILogger Logger { get; } = logger;
+
+    /// <summary>Publish counters (delivered, dropped by reason); null = not counted.</summary>
+    public HandlerCounters? Counters { get; init; }
 
     /// <summary>Milliseconds on a monotonic clock.</summary>
     public long NowMs => (long)Time.GetElapsedTime(0).TotalMilliseconds;

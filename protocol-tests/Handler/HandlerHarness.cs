@@ -22,10 +22,16 @@ internal sealed class HandlerHarness : IDisposable
 
     private readonly CancellationTokenSource _stop;
     private readonly Task _run;
+    private readonly bool _proxyPeers;
+    private readonly Func<HandlerOptions, HandlerOptions>? _configure;
     private int _nextCallId;
 
-    public HandlerHarness()
+    /// <param name="proxyPeers">Also play the proxy's retry ROUTER (identity <c>proxy_test</c>) and command ROUTER, and serve metrics.</param>
+    /// <param name="configure">Adjusts the handler options before start.</param>
+    public HandlerHarness(bool proxyPeers = false, Func<HandlerOptions, HandlerOptions>? configure = null)
     {
+        _proxyPeers = proxyPeers;
+        _configure = configure;
         // A port that FreePorts reports free can still refuse a NetMQ bind (TIME_WAIT from an
         // earlier test, or handed out twice): retry the whole set-up on fresh ports.
         for (var attempt = 1; ; attempt++)
@@ -73,6 +79,18 @@ internal sealed class HandlerHarness : IDisposable
         ConnmgrSub.Bind($"tcp://127.0.0.1:{OutPort}");
         ConnmgrSub.Subscribe("connmgr ");
 
+        if (_proxyPeers)
+        {
+            RetryPort = Fresh();
+            ProxyCommandPort = Fresh();
+            MetricsPort = Fresh();
+            ProxyRetry = new RouterSocket();
+            ProxyRetry.Options.Identity = "proxy_test"u8.ToArray();
+            ProxyRetry.Bind($"tcp://127.0.0.1:{RetryPort}");
+            ProxyCommand = new RouterSocket();
+            ProxyCommand.Bind($"tcp://127.0.0.1:{ProxyCommandPort}");
+        }
+
         Options = new HandlerOptions
         {
             InstanceId = HandlerId,
@@ -84,7 +102,15 @@ internal sealed class HandlerHarness : IDisposable
             ProxyAcceptSpecs = [$"tcp://127.0.0.1:{AcceptPort}"],
             ConnmgrInStreamSpecs = [$"tcp://127.0.0.1:{StreamPort}"],
             ConnmgrOutSpecs = [$"tcp://127.0.0.1:{OutPort}"],
+            ProxyRetryOutSpecs = _proxyPeers ? [$"tcp://127.0.0.1:{RetryPort}"] : [],
+            ProxyCommandSpecs = _proxyPeers ? [$"tcp://127.0.0.1:{ProxyCommandPort}"] : [],
+            PrometheusPort = _proxyPeers ? $"127.0.0.1:{MetricsPort}" : null,
+            PrometheusPrefix = "pp_",
         };
+        if (_configure is not null)
+        {
+            Options = _configure(Options);
+        }
         Server = new HandlerServer(Options, NullLoggerFactory.Instance);
         var stop = new CancellationTokenSource();
         var run = Task.Run(() => Server.RunAsync(stop.Token));
@@ -110,6 +136,18 @@ internal sealed class HandlerHarness : IDisposable
     public int CommandPort { get; private set; }
 
     public int SubPort { get; private set; }
+
+    public int RetryPort { get; private set; }
+
+    public int ProxyCommandPort { get; private set; }
+
+    public int MetricsPort { get; private set; }
+
+    /// <summary>The proxy's retry ROUTER (with <c>proxyPeers</c>).</summary>
+    public RouterSocket? ProxyRetry { get; private set; }
+
+    /// <summary>The proxy's command ROUTER (with <c>proxyPeers</c>).</summary>
+    public RouterSocket? ProxyCommand { get; private set; }
 
     public HandlerOptions Options { get; private set; } = null!;
 
@@ -264,5 +302,7 @@ internal sealed class HandlerHarness : IDisposable
         Proxy?.Dispose();
         Connmgr?.Dispose();
         ConnmgrSub?.Dispose();
+        ProxyRetry?.Dispose();
+        ProxyCommand?.Dispose();
     }
 }
