@@ -96,6 +96,7 @@ public static class DaemonHost
             o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
         });
         builder.Services.AddSingleton(state);
+        builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<IHostLifetime, DaemonLifetime>();
         builder.Services.AddHostedService<ParentWatchService>();
         builder.Services.AddHostedService<DaemonRunService>();

@@ -34,7 +34,7 @@ public sealed class ManPage
 
     public string ExtraOptionsTitle { get; init; } = "DAEMON OPTIONS";
 
-    /// <summary>Free text appended verbatim (indented) under <see cref="ExtraOptionsTitle"/>.</summary>
+    /// <summary>A paragraph after the extra options (re-wrapped).</summary>
     public string? ExtraText { get; init; }
 
     public IReadOnlyList<(string Code, string Meaning)> ExitStatus { get; init; } = [];
@@ -81,10 +81,11 @@ public sealed class ManPage
             OptionList(sb, ExtraOptions);
             if (ExtraText is not null)
             {
-                foreach (var line in ExtraText.TrimEnd().Split('\n'))
+                if (ExtraOptions.Count > 0)
                 {
-                    sb.Append(Indent).Append(line.TrimEnd()).Append('\n');
+                    sb.Append('\n');
                 }
+                Wrap(sb, ExtraText.ReplaceLineEndings(" "), Indent);
             }
         }
         Pairs(sb, "EXIT STATUS", ExitStatus);
