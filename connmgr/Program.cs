@@ -26,7 +26,7 @@ public static class Program
         try
         {
             var common = DaemonArguments.Parse(args, ConnmgrArguments.ValueOptions);
-            if (!common.Help)
+            if (!common.PrintOnly)
             {
                 parsed = ConnmgrArguments.From(common);
             }

@@ -36,7 +36,7 @@ internal static partial class RunnerApp
             return Fail(args, e.Message);
         }
 
-        using var serilog = DaemonLogging.CreateLogger(settings.RunnerLogLevel, args.LogFile, json: false);
+        using var serilog = DaemonLogging.CreateLogger(settings.RunnerLogLevel, args.LogFile, args.JsonLogs);
         using var factory = new SerilogLoggerFactory(serilog);
         var logger = factory.CreateLogger("runner");
         foreach (var warning in settings.Config.Warnings)
@@ -47,7 +47,9 @@ internal static partial class RunnerApp
         EnsureRunDir(settings, logger);
 
         void OnLine(string service, string line, bool fromStderr) =>
-            serilog.Information("{" + PushpinLogFormatter.RawLineProperty + "}", LogLinePrefixer.Prefix(service, line, fromStderr, DateTimeOffset.Now));
+            serilog.Information("{" + PushpinLogFormatter.RawLineProperty + "}", args.JsonLogs
+                ? LogLinePrefixer.PrefixJson(service, line, fromStderr, DateTimeOffset.Now)
+                : LogLinePrefixer.Prefix(service, line, fromStderr, DateTimeOffset.Now));
 
         using var supervisor = new Supervisor(settings.Services, OnLine, logger);
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; supervisor.RequestStop("SIGTERM"); });
@@ -65,7 +67,7 @@ internal static partial class RunnerApp
     // One line, in the log format, before any child exists.
     private static int Fail(RunnerArguments args, string message)
     {
-        using var serilog = DaemonLogging.CreateLogger(LogLevelSpec.DefaultLevel, args.LogFile, json: false);
+        using var serilog = DaemonLogging.CreateLogger(LogLevelSpec.DefaultLevel, args.LogFile, args.JsonLogs);
         serilog.Fatal("{Message}", message);
         if (args.LogFile is not null)
         {

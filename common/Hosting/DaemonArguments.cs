@@ -30,6 +30,21 @@ public sealed class DaemonArguments
           -h, --help             Show this help.
         """;
 
+    /// <summary>The shared flags as man-page entries (see <see cref="ManPage"/>).</summary>
+    public static readonly IReadOnlyList<(string Flag, string Text)> CommonOptions =
+    [
+        ("--config FILE", "Config file: pushpin.toml or an upstream pushpin.conf (INI). Without it the default search applies (./config/pushpin.conf, ./pushpin.conf, ./examples/config/pushpin.conf, etc/pushpin.toml, /etc/pushpin/pushpin.conf)."),
+        ("--logfile FILE", "Log to FILE instead of standard output. It rolls over at 64 MiB (10 files kept) and is reopened on SIGHUP."),
+        ("--loglevel N, --log-level N", "Log level: 0 error, 1 warning, 2 info (default), 3 debug, 4 trace."),
+        ("--verbose", "Same as --loglevel=3."),
+        ("--log-format text|json", "text (default): upstream's line format; json: one compact JSON object per line."),
+        ("--ipc-prefix PREFIX", "Override [global] ipc_prefix."),
+        ("--port-offset N", "Override [global] port_offset (added to every tcp:// port and to push_in_http_port)."),
+        ("--route LINE", "Add a route, replacing the routes file; repeatable."),
+        ("-h, --help", "Show this help and exit."),
+        ("-V, --version", "Show the version and exit."),
+    ];
+
     private static readonly HashSet<string> ValueFlags = new(StringComparer.Ordinal)
     {
         "config", "logfile", "loglevel", "log-level", "log-format", "ipc-prefix", "port-offset", "route",
@@ -59,6 +74,12 @@ public sealed class DaemonArguments
 
     public bool Help { get; private set; }
 
+    /// <summary>True for <c>--version</c> or <c>-V</c>.</summary>
+    public bool Version { get; private set; }
+
+    /// <summary>True when the process should only print (help or version) and exit.</summary>
+    public bool PrintOnly => Help || Version;
+
     /// <summary>Flags not listed above: name (without dashes) → values in order (empty string for a bare flag).</summary>
     public IReadOnlyDictionary<string, List<string>> Options => _options;
 
@@ -84,6 +105,11 @@ public sealed class DaemonArguments
             if (arg is "-h" or "--help")
             {
                 result.Help = true;
+                continue;
+            }
+            if (arg is "-V" or "--version")
+            {
+                result.Version = true;
                 continue;
             }
             if (!arg.StartsWith("--", StringComparison.Ordinal) || arg.Length == 2)

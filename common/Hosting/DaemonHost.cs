@@ -54,9 +54,14 @@ public static class DaemonHost
             await Console.Error.WriteLineAsync($"{exe}: {e.Message} (see --help)");
             return 1;
         }
+        if (arguments.Version)
+        {
+            await Console.Out.WriteLineAsync(ManPage.VersionLine(exe));
+            return 0;
+        }
         if (arguments.Help)
         {
-            await Console.Out.WriteAsync($"Usage: {exe} [options]\n\nOptions:\n{DaemonArguments.CommonHelp}{options.Usage}");
+            await Console.Out.WriteAsync(DaemonManPage.For(name, options.Usage).Render());
             return 0;
         }
 
@@ -91,6 +96,7 @@ public static class DaemonHost
             o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
         });
         builder.Services.AddSingleton(state);
+        builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<IHostLifetime, DaemonLifetime>();
         builder.Services.AddHostedService<ParentWatchService>();
         builder.Services.AddHostedService<DaemonRunService>();

@@ -26,6 +26,12 @@ public sealed class DaemonHostOptions
     /// <summary>When set, logs go here instead of standard output (tests).</summary>
     public TextWriter? LogOutput { get; init; }
 
+    /// <summary>
+    /// When the runner is found gone, exit the process if the clean stop has not finished 1.5 s
+    /// later. Off only for in-process tests, whose process must live on.
+    /// </summary>
+    public bool ExitProcessWhenOrphaned { get; init; } = true;
+
     /// <summary>Skip the config search when <c>--config</c> is absent and use built-in defaults (connmgr reads no config).</summary>
     public bool NoConfigSearch { get; init; }
 }

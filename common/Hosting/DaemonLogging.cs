@@ -2,7 +2,6 @@ using Serilog;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting;
-using Serilog.Formatting.Compact;
 
 namespace Pushpin.Common.Hosting;
 
@@ -38,7 +37,7 @@ public static class DaemonLogging
     public static Logger CreateLogger(int level, string? logFile, bool json, TextWriter? output = null)
     {
         var minimum = ToSerilogLevel(level);
-        ITextFormatter formatter = json ? new CompactJsonFormatter() : new PushpinLogFormatter();
+        ITextFormatter formatter = json ? new PushpinJsonFormatter() : new PushpinLogFormatter();
         var config = new LoggerConfiguration()
             .MinimumLevel.Verbose()
             .Filter.ByIncludingOnly(e => IsRaw(e) || (e.Level >= minimum && (e.Level >= LogEventLevel.Warning || !IsFramework(e))))

@@ -13,6 +13,9 @@ public static class ParentWatch
     /// <summary>Environment variable holding the runner's pid.</summary>
     public const string RunnerPidVariable = "PUSHPIN_RUNNER_PID";
 
+    /// <summary>How often a daemon checks that its runner is still there.</summary>
+    public static readonly TimeSpan CheckInterval = TimeSpan.FromMilliseconds(250);
+
     /// <summary>The runner pid from the environment, or null when not started by a runner.</summary>
     public static int? RunnerPid()
     {

@@ -1,4 +1,5 @@
 using System.Text;
+using Serilog;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting;
@@ -6,24 +7,36 @@ using Serilog.Formatting;
 namespace Pushpin.Common.Hosting;
 
 /// <summary>
-/// Appends formatted events to a log file and can reopen it, so logrotate's "reload" (SIGHUP,
-/// as upstream's packaging does) moves writing to the fresh file instead of the rotated one.
+/// Writes formatted events to a log file through Serilog's file sink, rolling over at a size
+/// limit (<c>pushpin.log</c>, then <c>pushpin_001.log</c>, ...; the oldest beyond the retained
+/// count are deleted), and can reopen it, so logrotate's "reload" (SIGHUP, as upstream's
+/// packaging does) moves writing to the fresh file instead of the rotated one.
 /// </summary>
 internal sealed class ReopenableFileSink : ILogEventSink, IDisposable
 {
+    /// <summary>Default roll-over size: big enough for a day of info logging under load, small enough to open in an editor.</summary>
+    public const long DefaultSizeLimit = 64L * 1024 * 1024;
+
+    /// <summary>Default number of files kept (the current one included).</summary>
+    public const int DefaultRetainedFiles = 10;
+
     private static readonly List<WeakReference<ReopenableFileSink>> Open = [];
     private static readonly Lock OpenGate = new();
 
     private readonly ITextFormatter _formatter;
     private readonly string _path;
+    private readonly long _sizeLimit;
+    private readonly int _retainedFiles;
     private readonly Lock _gate = new();
-    private StreamWriter? _writer;
+    private Logger? _file;
 
-    public ReopenableFileSink(ITextFormatter formatter, string path)
+    public ReopenableFileSink(ITextFormatter formatter, string path, long sizeLimit = DefaultSizeLimit, int retainedFiles = DefaultRetainedFiles)
     {
         _formatter = formatter;
-        _path = path;
-        _writer = OpenWriter(path);
+        _path = Path.GetFullPath(path);
+        _sizeLimit = sizeLimit;
+        _retainedFiles = retainedFiles;
+        _file = OpenFile();
         lock (OpenGate)
         {
             Open.RemoveAll(w => !w.TryGetTarget(out _));
@@ -55,12 +68,7 @@ internal sealed class ReopenableFileSink : ILogEventSink, IDisposable
     {
         lock (_gate)
         {
-            if (_writer is null)
-            {
-                return;
-            }
-            _formatter.Format(logEvent, _writer);
-            _writer.Flush();
+            _file?.Write(logEvent);
         }
     }
 
@@ -68,8 +76,8 @@ internal sealed class ReopenableFileSink : ILogEventSink, IDisposable
     {
         lock (_gate)
         {
-            _writer?.Dispose();
-            _writer = OpenWriter(_path);
+            _file?.Dispose();
+            _file = OpenFile();
         }
     }
 
@@ -77,19 +85,22 @@ internal sealed class ReopenableFileSink : ILogEventSink, IDisposable
     {
         lock (_gate)
         {
-            _writer?.Dispose();
-            _writer = null;
+            _file?.Dispose();
+            _file = null;
         }
     }
 
-    private static StreamWriter OpenWriter(string path)
+    // Serilog's file sink does the rolling; one per open, so a reopen starts a fresh file.
+    private Logger OpenFile()
     {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        var dir = Path.GetDirectoryName(_path);
         if (dir is not null)
         {
             Directory.CreateDirectory(dir);
         }
-        var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
-        return new StreamWriter(stream, new UTF8Encoding(false));
+        return new LoggerConfiguration()
+            .MinimumLevel.Verbose()
+            .WriteTo.File(_formatter, _path, fileSizeLimitBytes: _sizeLimit, rollOnFileSizeLimit: true, retainedFileCountLimit: _retainedFiles, encoding: new UTF8Encoding(false))
+            .CreateLogger();
     }
 }

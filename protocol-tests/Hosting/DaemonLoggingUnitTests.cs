@@ -109,6 +109,35 @@ public sealed partial class DaemonLoggingUnitTests
         }
     }
 
+    [Test]
+    public void Log_file_rolls_over_at_its_size_limit_and_keeps_the_newest_files()
+    {
+        var dir = Directory.CreateTempSubdirectory("pushpin-roll-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "pushpin.log");
+            using (var sink = new ReopenableFileSink(new PushpinLogFormatter(), path, sizeLimit: 1000, retainedFiles: 3))
+            using (var logger = new Serilog.LoggerConfiguration().WriteTo.Sink(sink).CreateLogger())
+            {
+                for (var i = 0; i < 100; i++)
+                {
+                    logger.Information("line {N} {Padding}", i, new string('x', 60));
+                }
+            }
+            var files = Directory.GetFiles(dir).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+            Assert.That(files, Has.Count.EqualTo(3), string.Join(", ", files));
+            Assert.That(files, Has.All.Match(@"^pushpin(_\d{3})?\.log$"));
+            Assert.That(files.Select(f => new FileInfo(Path.Combine(dir, f!)).Length), Has.All.LessThanOrEqualTo(1000));
+            // The newest lines survive; the oldest were deleted with their files.
+            var all = string.Concat(files.Select(f => File.ReadAllText(Path.Combine(dir, f!))));
+            Assert.That(all, Does.Contain("line 99 ").And.Not.Contain("line 0 "));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [TestCase(0, LogEventLevel.Error)]
     [TestCase(1, LogEventLevel.Warning)]
     [TestCase(2, LogEventLevel.Information)]

@@ -26,7 +26,7 @@ public sealed class ParentWatchTests
         try
         {
             using var output = new StringWriter();
-            var code = await DaemonHost.RunAsync("handler", [], (_, ct) => Task.Delay(Timeout.Infinite, ct), new DaemonHostOptions { LogOutput = output, NoConfigSearch = true });
+            var code = await DaemonHost.RunAsync("handler", [], (_, ct) => Task.Delay(Timeout.Infinite, ct), new DaemonHostOptions { LogOutput = output, NoConfigSearch = true, ExitProcessWhenOrphaned = false });
             Assert.That(code, Is.Zero);
             Assert.That(output.ToString(), Does.Contain($"runner (pid {Environment.ProcessId}) is gone; stopping"));
         }

@@ -344,13 +344,16 @@ public sealed partial class RunnerTests
         var config = Path.Combine(_dir, "pushpin.toml");
         await File.WriteAllTextAsync(config, $"[global]\nport_offset = {offset}\n[runner]\nhttp_port = \"127.0.0.1:{port}\"\n[proxy]\nroutesfile = \"routes\"\n");
         await using var runner = ChildProcess.Start(Artifacts.Executable("pushpin-runner"), ["--config", config, "--verbose"], _dir);
-        await runner.WaitForLineAsync("starting handler");
+        // Once the daemons run (a daemon killed while .NET is still loading it takes its start-up time longer).
+        await runner.WaitForLineAsync("[connmgr] started");
+        await runner.WaitForLineAsync("[proxy] started");
+        await runner.WaitForLineAsync("[handler] started");
         var children = ChildPids(runner.Pid);
         Assert.That(children, Is.Not.Empty);
         runner.Signal(9);
         try
         {
-            await Eventually.TrueAsync(() => children.TrueForAll(p => !ProcessExists(p)), "daemons gone after the runner was killed", TimeSpan.FromSeconds(10));
+            await Eventually.TrueAsync(() => children.TrueForAll(p => !ProcessExists(p)), "daemons gone within 5 s of the runner being killed", TimeSpan.FromSeconds(5));
         }
         catch (TimeoutException e)
         {

@@ -56,36 +56,33 @@ public sealed class PushpinCluster : IAsyncDisposable
     /// the publish API both answer.
     /// </summary>
     /// <param name="proxyConfig">Extra lines for the <c>[proxy]</c> section.</param>
-    public static async Task<PushpinCluster> StartAsync(IEnumerable<string> routes, string extraConfig = "", IEnumerable<string>? runnerArgs = null, string proxyConfig = "")
+    public static Task<PushpinCluster> StartAsync(IEnumerable<string> routes, string extraConfig = "", IEnumerable<string>? runnerArgs = null, string proxyConfig = "") =>
+        StartAsync(routes, "pushpin.toml", (dir, httpPort, offset) => DefaultToml(dir, httpPort, offset, extraConfig, proxyConfig), runnerArgs);
+
+    /// <summary>
+    /// As <see cref="StartAsync(IEnumerable{string}, string, IEnumerable{string}, string)"/> with a config the caller writes
+    /// (<paramref name="configText"/> gets the directory, the client port and the port_offset
+    /// to use) in the file <paramref name="configFile"/> (.toml or .conf). With <paramref name="id"/>
+    /// the runner gets <c>--id N</c> and the ports the cluster reports are shifted by 10 x N.
+    /// </summary>
+    public static async Task<PushpinCluster> StartAsync(
+        IEnumerable<string> routes, string configFile, Func<string, int, int, string> configText, IEnumerable<string>? runnerArgs = null,
+        int? portOffset = null, int? httpPort = null, int? id = null)
     {
+        ArgumentNullException.ThrowIfNull(configText);
         var dir = System.IO.Directory.CreateTempSubdirectory("pushpin-e2e-").FullName;
-        var httpPort = FreePorts.One();
-        var offset = PickOffset();
+        var port = httpPort ?? FreePorts.One();
+        var offset = portOffset ?? PickOffset();
         await File.WriteAllLinesAsync(Path.Combine(dir, "routes"), routes);
-        await File.WriteAllTextAsync(Path.Combine(dir, "pushpin.toml"), $$"""
-            [global]
-            rundir = "{{dir}}/run"
-            port_offset = {{offset}}
-
-            [runner]
-            http_port = "127.0.0.1:{{httpPort}}"
-            logdir = "{{dir}}/log"
-            log_level = "2"
-
-            [proxy]
-            routesfile = "routes"
-            sig_key = "changeme"
-            {{proxyConfig}}
-
-            [handler]
-            push_in_http_addr = "127.0.0.1"
-            push_in_http_port = 5561
-            {{extraConfig}}
-            """);
-        var args = new List<string> { "--config", Path.Combine(dir, "pushpin.toml"), "--merge-output" };
+        await File.WriteAllTextAsync(Path.Combine(dir, configFile), configText(dir, port, offset));
+        var args = new List<string> { "--config", Path.Combine(dir, configFile), "--merge-output" };
         args.AddRange(runnerArgs ?? []);
+        if (id is { } n)
+        {
+            args.AddRange(["--id", n.ToString(CultureInfo.InvariantCulture)]);
+        }
         var runner = ChildProcess.Start(Artifacts.Executable("pushpin-runner"), args, workingDirectory: dir);
-        var cluster = new PushpinCluster(dir, httpPort, offset, runner);
+        var cluster = new PushpinCluster(dir, port, offset + (10 * (id ?? 0)), runner);
         try
         {
             await cluster.WaitReadyAsync();
@@ -97,6 +94,28 @@ public sealed class PushpinCluster : IAsyncDisposable
         }
         return cluster;
     }
+
+    /// <summary>The TOML config of <see cref="StartAsync(IEnumerable{string}, string, IEnumerable{string})"/>.</summary>
+    public static string DefaultToml(string dir, int httpPort, int offset, string extraConfig = "", string proxyConfig = "") => $$"""
+        [global]
+        rundir = "{{dir}}/run"
+        port_offset = {{offset}}
+
+        [runner]
+        http_port = "127.0.0.1:{{httpPort}}"
+        logdir = "{{dir}}/log"
+        log_level = "2"
+
+        [proxy]
+        routesfile = "routes"
+        sig_key = "changeme"
+        {{proxyConfig}}
+
+        [handler]
+        push_in_http_addr = "127.0.0.1"
+        push_in_http_port = 5561
+        {{extraConfig}}
+        """;
 
     /// <summary>
     /// Waits until the publish API answers and a client request gets through connmgr to the
@@ -135,12 +154,13 @@ public sealed class PushpinCluster : IAsyncDisposable
         }
     }
 
-    private static int PickOffset()
+    /// <summary>A port_offset whose ports are free, also after shifting by each of <paramref name="alsoShiftedBy"/> (for --id).</summary>
+    public static int PickOffset(params int[] alsoShiftedBy)
     {
         for (var attempt = 0; attempt < 100; attempt++)
         {
             var offset = Random.Shared.Next(100, 1700) * 10;
-            if (OffsetPorts.All(p => IsFree(p + offset)))
+            if (OffsetPorts.All(p => IsFree(p + offset) && alsoShiftedBy.All(shift => IsFree(p + offset + shift))))
             {
                 return offset;
             }

@@ -20,6 +20,12 @@ internal sealed record RunnerArguments
 
     public bool Verbose { get; init; }
 
+    /// <summary><c>--log-format</c>: <c>text</c> (default) or <c>json</c>; checked by <see cref="RunnerSettings"/>.</summary>
+    public string? LogFormat { get; init; }
+
+    /// <summary>True for <c>--log-format json</c>.</summary>
+    public bool JsonLogs => LogFormat == "json";
+
     /// <summary>Accepted for compatibility with 1.x; output is always merged.</summary>
     public bool MergeOutput { get; init; }
 }

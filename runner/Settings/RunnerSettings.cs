@@ -66,6 +66,10 @@ internal sealed class RunnerSettings
         }
         config.Validate();
 
+        if (args.LogFormat is not null and not "text" and not "json")
+        {
+            throw new RunnerSettingsException($"--log-format: '{args.LogFormat}' is not text or json");
+        }
         var logLevels = ResolveLogLevels(args, config);
         var services = config.GetServices("runner", "services");
         var launches = new List<ServiceLaunch>();
@@ -78,6 +82,10 @@ internal sealed class RunnerSettings
                 ServiceNames.Proxy => ChildArguments.Proxy(fullConfigPath, ipcPrefix, portOffsetArgument, logLevels.For(name), args.Routes),
                 _ => ChildArguments.Handler(fullConfigPath, ipcPrefix, portOffsetArgument, logLevels.For(name)),
             };
+            if (args.JsonLogs)
+            {
+                arguments = [.. arguments, "--log-format=json"];
+            }
             launches.Add(new ServiceLaunch(name, file, arguments));
         }
         return new RunnerSettings(config, fullConfigPath, logLevels, launches, portOffsetArgument, ipcPrefix);

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text.Json;
 
 namespace Pushpin.Runner.Supervision;
 
@@ -24,6 +26,37 @@ internal static class LogLinePrefixer
         }
         var level = fromStderr ? "[ERR]" : "[INFO]";
         return $"{level} {now.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture)} [{service}] {line}";
+    }
+
+    /// <summary>
+    /// The JSON form (<c>--log-format json</c>): a child's JSON object gets <c>"service"</c> as its
+    /// first property; any other line becomes a CLEF object of its own (<c>@t</c>, <c>@m</c>,
+    /// <c>@l</c> Error for stderr) with <c>service</c>, so every merged line parses as JSON.
+    /// </summary>
+    public static string PrefixJson(string service, string line, bool fromStderr, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        var trimmed = line.AsSpan().Trim();
+        if (trimmed.Length >= 2 && trimmed[0] == '{' && trimmed[^1] == '}')
+        {
+            var rest = trimmed[1..].TrimStart();
+            var separator = rest.Length > 0 && rest[0] == '}' ? string.Empty : ",";
+            return $"{{\"service\":{JsonSerializer.Serialize(service)}{separator}{rest}";
+        }
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("@t", now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture));
+            json.WriteString("@m", line);
+            if (fromStderr)
+            {
+                json.WriteString("@l", "Error");
+            }
+            json.WriteString("service", service);
+            json.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static int ThirdSpace(string line)

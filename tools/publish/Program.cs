@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using Pushpin.Common.Hosting;
 
 namespace Pushpin.Publish;
 
@@ -42,6 +43,7 @@ public static class Program
         {
             channel, content, id, prevId, sender, code, header, meta, hint, close, patch, noSeq, noEol, spec, user, bearer,
         };
+        ManPageHelp.Apply(root, PublishManPage.Page);
         root.SetAction(async (result, _) =>
         {
             var (request, error) = BuildRequest(

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using NetMQ;
 using NetMQ.Sockets;
+using Pushpin.Common.Hosting;
 using Pushpin.Common.Stats;
 
 namespace Pushpin.Stats;
@@ -23,7 +24,12 @@ public static class Program
         }
         if (commandLine.Help)
         {
-            Console.WriteLine(StatsCommandLine.Usage);
+            Console.Write(StatsCommandLine.Page.Render());
+            return 0;
+        }
+        if (commandLine.Version)
+        {
+            Console.WriteLine(ManPage.VersionLine(StatsCommandLine.Page.Name));
             return 0;
         }
         using var stop = new CancellationTokenSource();

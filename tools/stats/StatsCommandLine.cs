@@ -1,3 +1,5 @@
+using Pushpin.Common.Hosting;
+
 namespace Pushpin.Stats;
 
 /// <summary>The parsed command line of pushpin-stats.</summary>
@@ -5,26 +7,45 @@ internal sealed class StatsCommandLine
 {
     public const string DefaultSpec = "tcp://127.0.0.1:5564";
 
-    public const string Usage = """
-        Usage: pushpin-stats [options]
+    /// <summary>The man page printed by <c>--help</c>.</summary>
+    public static readonly ManPage Page = new()
+    {
+        Name = "pushpin-stats",
+        Summary = "watch Pushpin's stats socket",
+        Synopsis = ["[--spec SPEC] [--interval SECS]", "--raw [--spec SPEC] [--types T1,T2]"],
+        Description =
+        [
+            "Subscribes to the stats socket of a Pushpin handler or proxy (a ZeroMQ PUB socket, tcp://127.0.0.1:5564 by default; shifted by port_offset and --id) and shows a live table that refreshes every --interval seconds: connections and their rate, subscriptions per channel, messages received and sent per second.",
+            "With --raw, every message is printed instead, one JSON line per message: {\"type\":\"conn\",\"from\":...}. Both TNetString and JSON (stats_format = json) stats messages are read.",
+            "SIGINT or SIGTERM exits 0.",
+        ],
+        Options =
+        [
+            ("--spec SPEC", "Stats socket to connect to (default " + DefaultSpec + ")."),
+            ("--raw", "Print each message as one JSON line instead of the table."),
+            ("--types T1,T2", "Only these message types: activity, message, conn, sub, report, counts, conn-max."),
+            ("--interval SECS", "Table refresh interval in seconds (default 1)."),
+            ("-h, --help", "Show this help and exit."),
+            ("-V, --version", "Show the version and exit."),
+        ],
+        ExitStatus =
+        [
+            ("0", "Stopped by SIGINT/SIGTERM (or --help/--version)."),
+            ("1", "Bad command line or the spec cannot be connected."),
+        ],
+        SeeAlso = ["pushpin-runner(1)", "pushpin-publish(1)", "docs/operations.md"],
+    };
 
-        Watches the stats socket of a Pushpin handler (or proxy) and shows connections,
-        subscriptions and message rates as a live table, or every message as one JSON line.
-
-        Options:
-          --spec <spec>       stats socket to connect to (default tcp://127.0.0.1:5564)
-          --raw               print each message as one JSON line instead of the table
-          --types <t1,t2>     only these message types (activity, message, conn, sub,
-                              report, counts, conn-max)
-          --interval <secs>   table refresh interval in seconds (default 1)
-          -h, --help          show this help
-        """;
+    /// <summary>Short usage shown after a command-line error.</summary>
+    public const string Usage = "Usage: pushpin-stats [--spec SPEC] [--raw] [--types T1,T2] [--interval SECS] (see --help)";
 
     public string Spec { get; private set; } = DefaultSpec;
 
     public bool Raw { get; private set; }
 
     public bool Help { get; private set; }
+
+    public bool Version { get; private set; }
 
     public IReadOnlyList<string> Types { get; private set; } = [];
 
@@ -61,6 +82,9 @@ internal sealed class StatsCommandLine
             {
                 case "-h" or "--help":
                     result.Help = true;
+                    break;
+                case "-V" or "--version":
+                    result.Version = true;
                     break;
                 case "--raw":
                     result.Raw = true;
