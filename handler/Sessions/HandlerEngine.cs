@@ -248,6 +248,30 @@ internal sealed partial class HandlerEngine
             return;
         }
         long streamCount = 0, responseCount = 0;
+        // One item to many sessions: the sender may merge same-body deliveries per connmgr.
+        _ctx.Sender.BeginFanout();
+        try
+        {
+            PublishTo(set, item, ref streamCount, ref responseCount);
+        }
+        finally
+        {
+            _ctx.Sender.EndFanout();
+        }
+        // One message packet per transport that had receivers, as upstream.
+        if (streamCount > 0)
+        {
+            Stats?.AddMessage(item.Channel, item.Id, TransportName(HoldMode.Stream), streamCount);
+        }
+        if (responseCount > 0)
+        {
+            Stats?.AddMessage(item.Channel, item.Id, TransportName(HoldMode.Response), responseCount);
+        }
+        RemoveEnded();
+    }
+
+    private void PublishTo(HashSet<HttpSession> set, PublishItem item, ref long streamCount, ref long responseCount)
+    {
         foreach (var session in set)
         {
             var format = session.Mode == HoldMode.Response ? item.HttpResponse : item.HttpStream;
@@ -274,16 +298,6 @@ internal sealed partial class HandlerEngine
                 _ended.Add(session);
             }
         }
-        // One message packet per transport that had receivers, as upstream.
-        if (streamCount > 0)
-        {
-            Stats?.AddMessage(item.Channel, item.Id, TransportName(HoldMode.Stream), streamCount);
-        }
-        if (responseCount > 0)
-        {
-            Stats?.AddMessage(item.Channel, item.Id, TransportName(HoldMode.Response), responseCount);
-        }
-        RemoveEnded();
     }
 
     /// <summary>Re-syncs held sessions (upstream retries them against the backend; not done here yet).</summary>
@@ -310,6 +324,7 @@ internal sealed partial class HandlerEngine
             }
             return;
         }
+        _ctx.Sender.PeerSeen(p.From, p.Multi);
         if (p.Ids is not null)
         {
             foreach (var r in p.Ids)
