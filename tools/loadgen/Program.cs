@@ -28,6 +28,8 @@ public static class Program
         var batch = new Option<int>("--batch") { Description = "Items per publish request", DefaultValueFactory = _ => 100 };
         var publishers = new Option<int>("--publishers") { Description = "Concurrent publish requests", DefaultValueFactory = _ => 4 };
         var path = new Option<string>("--path") { Description = "Request path (proxy scenario)", DefaultValueFactory = _ => "/hello" };
+        var zmq = new Option<string?>("--zmq") { Description = "fanout: publish over ZeroMQ PUSH to this spec (e.g. tcp://127.0.0.1:5560) instead of HTTP" };
+        var burst = new Option<int>("--burst") { Description = "fanout --zmq: messages per burst", DefaultValueFactory = _ => 200 };
         var hold = new Option<double>("--hold") { Description = "Seconds to keep holds open after measuring (hold scenario)", DefaultValueFactory = _ => 0 };
 
         var root = new RootCommand("Load scenarios for Pushpin-compatible servers");
@@ -52,7 +54,7 @@ public static class Program
 
         var proxyCmd = new Command("proxy", "Plain GETs through the proxy: req/s, p50/p99") { connections, duration, path };
         proxyCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
-            w.Write("proxy", await ProxyScenario.RunAsync(t.Client, r.GetValue(path)!, r.GetValue(connections), TimeSpan.FromSeconds(r.GetValue(duration)), ct).ConfigureAwait(false))));
+            w.Write("proxy", await ProxyScenario.RunAsync(t.Client, r.GetValue(path)!, r.GetValue(connections), TimeSpan.FromSeconds(r.GetValue(duration)), ct, t.ProcessPatterns).ConfigureAwait(false))));
 
         var holdCmd = new Command("hold", "Open N idle stream holds: establish rate and bytes per held connection") { connections, hold };
         holdCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
@@ -69,9 +71,10 @@ public static class Program
             }
         }));
 
-        var fanoutCmd = new Command("fanout", "S subscribers on one channel, M messages: deliveries/s, latency") { connections, messages, publishers };
+        var fanoutCmd = new Command("fanout", "S subscribers on one channel, M messages: deliveries/s, latency") { connections, messages, publishers, zmq, burst };
         fanoutCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
-            w.Write("fanout", await FanoutScenario.RunAsync(t, "fan", r.GetValue(connections), 1, r.GetValue(messages), 1, r.GetValue(publishers), ct).ConfigureAwait(false))));
+            w.Write(r.GetValue(zmq) is null ? "fanout" : "fanout-zmq", await FanoutScenario.RunAsync(
+                t, "fan", r.GetValue(connections), 1, r.GetValue(messages), 1, r.GetValue(publishers), ct, r.GetValue(zmq), r.GetValue(burst)).ConfigureAwait(false))));
 
         var manyCmd = new Command("manychan", "C connections each on its own channel, one message each: msgs/s") { connections, batch, publishers, messages };
         manyCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
