@@ -18,6 +18,7 @@ public static class Program
         var client = new Option<string>("--client") { Description = "Client HTTP endpoint of the server", DefaultValueFactory = _ => "127.0.0.1:7999" };
         var publish = new Option<string>("--publish") { Description = "Publish API URL", DefaultValueFactory = _ => "http://127.0.0.1:5561/publish/" };
         var procs = new Option<string>("--procs") { Description = "Comma list of command-line substrings of the server's processes (for RSS)", DefaultValueFactory = _ => "pushpin-connmgr,pushpin-proxy,pushpin-handler" };
+        var serverPid = new Option<int>("--server-pid") { Description = "Count only this process and its descendants for RSS and CPU (0 = every process matching --procs)", DefaultValueFactory = _ => 0 };
         var sources = new Option<int>("--sources") { Description = "Number of loopback source addresses (127.0.0.1..N) to spread connections over", DefaultValueFactory = _ => 1 };
         var json = new Option<string?>("--json") { Description = "Append results as JSON lines to this file" };
         var backendPort = new Option<int>("--backend-port") { Description = "Run the built-in GRIP backend on this port (0 = none)", DefaultValueFactory = _ => 0 };
@@ -33,15 +34,19 @@ public static class Program
         var hold = new Option<double>("--hold") { Description = "Seconds to keep holds open after measuring (hold scenario)", DefaultValueFactory = _ => 0 };
 
         var root = new RootCommand("Load scenarios for Pushpin-compatible servers");
-        foreach (var o in new Option[] { name, client, publish, procs, sources, json, backendPort })
+        foreach (var o in new Option[] { name, client, publish, procs, serverPid, sources, json, backendPort })
         {
             o.Recursive = true;
             root.Options.Add(o);
         }
 
-        Target TargetOf(ParseResult r) => new(
-            r.GetValue(name)!, IPEndPoint.Parse(r.GetValue(client)!), new Uri(r.GetValue(publish)!),
-            r.GetValue(procs)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), r.GetValue(sources));
+        Target TargetOf(ParseResult r)
+        {
+            ProcessMetrics.RootPid = r.GetValue(serverPid);
+            return new(
+                r.GetValue(name)!, IPEndPoint.Parse(r.GetValue(client)!), new Uri(r.GetValue(publish)!),
+                r.GetValue(procs)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), r.GetValue(sources));
+        }
 
         async Task<int> WithBackend(ParseResult r, Func<Target, ResultWriter, Task> run)
         {

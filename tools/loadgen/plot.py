@@ -65,7 +65,7 @@ class Canvas:
 
 def bars(path, title, groups, unit):
     """groups: list of (label, upstream value or None, ours value or None)."""
-    w, h, left, top, bottom = 220 + 190 * len(groups), 420, 40, 70, 60
+    w, h, left, top, bottom = max(220 + 190 * len(groups), 80 + 18 * len(title)), 420, 40, 70, 60
     c = Canvas(w, h)
     c.text(left, 15, title, scale=3)
     c.rect(left, 50, left + 14, 64, UPSTREAM)
@@ -89,7 +89,7 @@ def bars(path, title, groups, unit):
 
 
 def fmt(v):
-    return f'{v / 1000:.1f}K' if v >= 10000 else f'{v:.0f}'
+    return f'{v / 1000:.1f}K' if v >= 10000 else (f'{v:.1f}' if v < 10 else f'{v:.0f}')
 
 
 def main():
@@ -110,7 +110,10 @@ def main():
     ], 'PER SECOND, HIGHER IS BETTER')
     bars(f'{prefix}-memory.png', 'RSS PER HELD CONNECTION', [
         ('ALL DAEMONS', kb(last(up, 'hold', 'bytes_per_hold')), kb(last(ours, 'hold', 'bytes_per_hold'))),
-    ], 'KB, LOWER IS BETTER')
+        ('CONNMGR', kb(last(up, 'hold', 'bytes_per_hold_condure')), kb(last(ours, 'hold', 'bytes_per_hold_pushpin-connmgr'))),
+        ('PROXY', kb(last(up, 'hold', 'bytes_per_hold_pushpin-proxy')), kb(last(ours, 'hold', 'bytes_per_hold_pushpin-proxy'))),
+        ('HANDLER', kb(last(up, 'hold', 'bytes_per_hold_pushpin-handler')), kb(last(ours, 'hold', 'bytes_per_hold_pushpin-handler'))),
+    ], 'KB, LOWER IS BETTER (CONNMGR = CONDURE FOR 1.36)')
     print(f'{prefix}-throughput.png {prefix}-memory.png')
 
 
