@@ -12,7 +12,11 @@ public sealed class ZhttpPacket
     /// <summary>The session id of a single-session packet.</summary>
     public string? Id { get; set; }
 
-    /// <summary>Sessions of a multi-id packet (keep-alive, cancel); null for single-session packets.</summary>
+    /// <summary>
+    /// Sessions of a multi-id packet: keep-alive and cancel (internals.md §3.8), and between our
+    /// own daemons also body-only data packets of a fan-out (one body for many sessions); null for
+    /// single-session packets.
+    /// </summary>
     public List<ZhttpSessionRef>? Ids { get; set; }
 
     public int Seq { get; set; } = -1;
@@ -82,6 +86,19 @@ public sealed class ZhttpPacket
     public string? Condition { get; set; }
 
     public bool IsMulti => Ids is not null;
+
+    /// <summary>
+    /// This multi-id packet as seen by one of its sessions: a shallow copy with that entry's id
+    /// and seq. The body and headers are shared, not copied.
+    /// </summary>
+    public ZhttpPacket ForSession(ZhttpSessionRef entry)
+    {
+        var p = (ZhttpPacket)MemberwiseClone();
+        p.Ids = null;
+        p.Id = entry.Id;
+        p.Seq = entry.Seq;
+        return p;
+    }
 
     /// <summary>First header value with this name, or null.</summary>
     public string? GetHeader(string name)

@@ -27,8 +27,29 @@ internal sealed partial class HttpConnection
         long remaining = 0;
         var keepAlive = head.KeepAlive;
         long window = BufferSize;
+        long written = 0;
+        var dirty = false;
         while (true)
         {
+            // A burst (data packets already queued, e.g. a fan-out) is written with one flush and
+            // answered with one credit packet, instead of a syscall and a packet per message.
+            if (dirty && !(session.Inbox.Reader.TryPeek(out var next) && next.Type == ZhttpPacketType.Data))
+            {
+                dirty = false;
+                var flush = await _output.FlushAsync(ct).ConfigureAwait(false);
+                if (flush.IsCompleted)
+                {
+                    session.End(cancel: true, Environment.TickCount64);
+                    return false;
+                }
+                if (written > 0)
+                {
+                    // Bytes reached the socket: give the responder that much room again.
+                    window += written;
+                    session.Send(ZhttpPacketType.Credit, Environment.TickCount64, (int)written);
+                    written = 0;
+                }
+            }
             var packet = await session.Inbox.Reader.ReadAsync(ct).ConfigureAwait(false);
             var now = Environment.TickCount64;
             if (ReferenceEquals(packet, ServerSession.ClientGone))
@@ -120,18 +141,8 @@ internal sealed partial class HttpConnection
                 session.End(cancel: false, now);
                 return keepAlive && framing != ResponseFraming.Close;
             }
-            var flush = await _output.FlushAsync(ct).ConfigureAwait(false);
-            if (flush.IsCompleted)
-            {
-                session.End(cancel: true, Environment.TickCount64);
-                return false;
-            }
-            if (body.Length > 0)
-            {
-                // Bytes reached the socket: give the responder that much room again.
-                window += body.Length;
-                session.Send(ZhttpPacketType.Credit, Environment.TickCount64, body.Length);
-            }
+            written += body.Length;
+            dirty = true;
         }
     }
 

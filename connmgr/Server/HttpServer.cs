@@ -215,7 +215,9 @@ internal sealed partial class HttpServer : IAsyncDisposable
                 if (_sessions.TryGetValue(entry.Id, out var s))
                 {
                     s.LastReceived = now;
-                    s.Inbox.Writer.TryWrite(new ZhttpPacket { From = packet.From, Id = entry.Id, Seq = entry.Seq, Type = packet.Type, Multi = packet.Multi });
+                    // Keep-alives and cancels, and fan-out data from our handler: every listed
+                    // connection gets the same packet (its body shared, not copied).
+                    s.Inbox.Writer.TryWrite(packet.ForSession(entry));
                 }
             }
             return;

@@ -51,6 +51,31 @@ internal sealed partial class HandlerEngine
             return;
         }
         long streamCount = 0, responseCount = 0;
+        // One item to many sessions: the sender may merge same-body deliveries per connmgr.
+        _ctx.Sender.BeginFanout();
+        try
+        {
+            DeliverToSet(set, item, ref streamCount, ref responseCount);
+        }
+        finally
+        {
+            _ctx.Sender.EndFanout();
+        }
+        // One message packet per transport that had receivers, as upstream.
+        if (streamCount > 0)
+        {
+            var blocks = BlocksFor(item.Size >= 0 ? item.Size : item.HttpStream!.Body.Length);
+            Stats?.AddMessage(item.Channel, item.Id, TransportName(HoldMode.Stream), streamCount, blocks < 0 ? null : blocks * streamCount);
+        }
+        if (responseCount > 0)
+        {
+            var blocks = BlocksFor(item.Size >= 0 ? item.Size : item.HttpResponse!.Body.Length);
+            Stats?.AddMessage(item.Channel, item.Id, TransportName(HoldMode.Response), responseCount, blocks < 0 ? null : blocks * responseCount);
+        }
+    }
+
+    private void DeliverToSet(HashSet<HttpSession> set, PublishItem item, ref long streamCount, ref long responseCount)
+    {
         foreach (var session in set)
         {
             var format = session.Mode == HoldMode.Response ? item.HttpResponse : item.HttpStream;
@@ -81,17 +106,6 @@ internal sealed partial class HandlerEngine
                     streamCount++;
                 }
             }
-        }
-        // One message packet per transport that had receivers, as upstream.
-        if (streamCount > 0)
-        {
-            var blocks = BlocksFor(item.Size >= 0 ? item.Size : item.HttpStream!.Body.Length);
-            Stats?.AddMessage(item.Channel, item.Id, TransportName(HoldMode.Stream), streamCount, blocks < 0 ? null : blocks * streamCount);
-        }
-        if (responseCount > 0)
-        {
-            var blocks = BlocksFor(item.Size >= 0 ? item.Size : item.HttpResponse!.Body.Length);
-            Stats?.AddMessage(item.Channel, item.Id, TransportName(HoldMode.Response), responseCount, blocks < 0 ? null : blocks * responseCount);
         }
     }
 

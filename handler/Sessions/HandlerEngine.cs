@@ -302,6 +302,7 @@ internal sealed partial class HandlerEngine
             }
             return;
         }
+        _ctx.Sender.PeerSeen(p.From, p.Multi);
         if (p.Ids is not null)
         {
             foreach (var r in p.Ids)

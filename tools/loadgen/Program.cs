@@ -18,6 +18,7 @@ public static class Program
         var client = new Option<string>("--client") { Description = "Client HTTP endpoint of the server", DefaultValueFactory = _ => "127.0.0.1:7999" };
         var publish = new Option<string>("--publish") { Description = "Publish API URL", DefaultValueFactory = _ => "http://127.0.0.1:5561/publish/" };
         var procs = new Option<string>("--procs") { Description = "Comma list of command-line substrings of the server's processes (for RSS)", DefaultValueFactory = _ => "pushpin-connmgr,pushpin-proxy,pushpin-handler" };
+        var serverPid = new Option<int>("--server-pid") { Description = "Count only this process and its descendants for RSS and CPU (0 = every process matching --procs)", DefaultValueFactory = _ => 0 };
         var sources = new Option<int>("--sources") { Description = "Number of loopback source addresses (127.0.0.1..N) to spread connections over", DefaultValueFactory = _ => 1 };
         var json = new Option<string?>("--json") { Description = "Append results as JSON lines to this file" };
         var backendPort = new Option<int>("--backend-port") { Description = "Run the built-in GRIP backend on this port (0 = none)", DefaultValueFactory = _ => 0 };
@@ -28,18 +29,24 @@ public static class Program
         var batch = new Option<int>("--batch") { Description = "Items per publish request", DefaultValueFactory = _ => 100 };
         var publishers = new Option<int>("--publishers") { Description = "Concurrent publish requests", DefaultValueFactory = _ => 4 };
         var path = new Option<string>("--path") { Description = "Request path (proxy scenario)", DefaultValueFactory = _ => "/hello" };
+        var zmq = new Option<string?>("--zmq") { Description = "fanout: publish over ZeroMQ PUSH to this spec (e.g. tcp://127.0.0.1:5560) instead of HTTP" };
+        var burst = new Option<int>("--burst") { Description = "fanout --zmq: messages per burst", DefaultValueFactory = _ => 200 };
         var hold = new Option<double>("--hold") { Description = "Seconds to keep holds open after measuring (hold scenario)", DefaultValueFactory = _ => 0 };
 
         var root = new RootCommand("Load scenarios for Pushpin-compatible servers");
-        foreach (var o in new Option[] { name, client, publish, procs, sources, json, backendPort })
+        foreach (var o in new Option[] { name, client, publish, procs, serverPid, sources, json, backendPort })
         {
             o.Recursive = true;
             root.Options.Add(o);
         }
 
-        Target TargetOf(ParseResult r) => new(
-            r.GetValue(name)!, IPEndPoint.Parse(r.GetValue(client)!), new Uri(r.GetValue(publish)!),
-            r.GetValue(procs)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), r.GetValue(sources));
+        Target TargetOf(ParseResult r)
+        {
+            ProcessMetrics.RootPid = r.GetValue(serverPid);
+            return new(
+                r.GetValue(name)!, IPEndPoint.Parse(r.GetValue(client)!), new Uri(r.GetValue(publish)!),
+                r.GetValue(procs)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), r.GetValue(sources));
+        }
 
         async Task<int> WithBackend(ParseResult r, Func<Target, ResultWriter, Task> run)
         {
@@ -52,7 +59,7 @@ public static class Program
 
         var proxyCmd = new Command("proxy", "Plain GETs through the proxy: req/s, p50/p99") { connections, duration, path };
         proxyCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
-            w.Write("proxy", await ProxyScenario.RunAsync(t.Client, r.GetValue(path)!, r.GetValue(connections), TimeSpan.FromSeconds(r.GetValue(duration)), ct).ConfigureAwait(false))));
+            w.Write("proxy", await ProxyScenario.RunAsync(t.Client, r.GetValue(path)!, r.GetValue(connections), TimeSpan.FromSeconds(r.GetValue(duration)), ct, t.ProcessPatterns).ConfigureAwait(false))));
 
         var holdCmd = new Command("hold", "Open N idle stream holds: establish rate and bytes per held connection") { connections, hold };
         holdCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
@@ -69,9 +76,10 @@ public static class Program
             }
         }));
 
-        var fanoutCmd = new Command("fanout", "S subscribers on one channel, M messages: deliveries/s, latency") { connections, messages, publishers };
+        var fanoutCmd = new Command("fanout", "S subscribers on one channel, M messages: deliveries/s, latency") { connections, messages, publishers, zmq, burst };
         fanoutCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
-            w.Write("fanout", await FanoutScenario.RunAsync(t, "fan", r.GetValue(connections), 1, r.GetValue(messages), 1, r.GetValue(publishers), ct).ConfigureAwait(false))));
+            w.Write(r.GetValue(zmq) is null ? "fanout" : "fanout-zmq", await FanoutScenario.RunAsync(
+                t, "fan", r.GetValue(connections), 1, r.GetValue(messages), 1, r.GetValue(publishers), ct, r.GetValue(zmq), r.GetValue(burst)).ConfigureAwait(false))));
 
         var manyCmd = new Command("manychan", "C connections each on its own channel, one message each: msgs/s") { connections, batch, publishers, messages };
         manyCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>

@@ -9,6 +9,9 @@ public sealed class ResultWriter(string? jsonPath, string targetName)
 {
     public void Write(string scenario, IReadOnlyDictionary<string, double> values, string? note = null)
     {
+        // The machine's load with every result: numbers from a shared machine need it.
+        var withLoad = new Dictionary<string, double>(values) { ["load_avg_1m"] = LoadAverage() };
+        values = withLoad;
         var line = string.Join(' ', values.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key}={kv.Value:0.##}")));
         Console.WriteLine($"{targetName} {scenario}: {line}{(note is null ? "" : "  (" + note + ")")}");
         if (jsonPath is null)
@@ -30,5 +33,18 @@ public sealed class ResultWriter(string? jsonPath, string targetName)
             obj["note"] = note;
         }
         File.AppendAllText(jsonPath, obj.ToJsonString(new JsonSerializerOptions { WriteIndented = false }) + "\n");
+    }
+
+    private static double LoadAverage()
+    {
+        try
+        {
+            var text = File.ReadAllText("/proc/loadavg");
+            return double.Parse(text.AsSpan(0, text.IndexOf(' ', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
+        }
+        catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException or ArgumentOutOfRangeException)
+        {
+            return double.NaN;
+        }
     }
 }

@@ -2,7 +2,8 @@
 # Runs the same load scenarios against Debian's Pushpin 1.36 and against ours, one server at
 # a time on this machine, and appends every result as a JSON line to $OUT.
 # usage: tools/loadgen/compare.sh [OUT.jsonl]   (after `dotnet build -c Release Pushpin.slnx`)
-# Scale with env vars: PROXY_CONN, PROXY_SECS, HOLDS, FANOUT_SUBS, FANOUT_MSGS, MANY_CHANS, LP_CLIENTS, LP_SECS.
+# Scale with env vars: PROXY_CONN, PROXY_SECS, HOLDS, FANOUT_SUBS, FANOUT_MSGS, ZMQ_MSGS, MANY_CHANS,
+# LP_CLIENTS, LP_SECS. Every result carries the machine's 1-minute load average (load_avg_1m).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="$root/artifacts/bin"
@@ -21,13 +22,17 @@ trap cleanup EXIT
 
 wait_http() { for _ in $(seq 1 100); do curl -s -o /dev/null --max-time 1 "$1" && return 0; sleep 0.2; done; echo "not ready: $1" >&2; return 1; }
 
-run_scenarios() { # name client publish procs
-  local common=(--name "$1" --client "$2" --publish "$3" --procs "$4" --json "$out")
+run_scenarios() { # name client publish procs zmq-push-spec server-pid
+  # --server-pid: count only the runner's own daemons (others may run the same programs here).
+  local common=(--name "$1" --client "$2" --publish "$3" --procs "$4" --server-pid "$6" --json "$out")
+  uptime
   "$bin/pushpin-loadgen" proxy "${common[@]}" -c "${PROXY_CONN:-50}" -d "${PROXY_SECS:-10}"
   "$bin/pushpin-loadgen" hold "${common[@]}" -c "${HOLDS:-5000}"
   "$bin/pushpin-loadgen" fanout "${common[@]}" -c "${FANOUT_SUBS:-1000}" -m "${FANOUT_MSGS:-50}"
+  "$bin/pushpin-loadgen" fanout "${common[@]}" -c "${FANOUT_SUBS:-1000}" -m "${ZMQ_MSGS:-1000}" --zmq "$5" --burst 200
   "$bin/pushpin-loadgen" manychan "${common[@]}" -c "${MANY_CHANS:-2000}" -m 1
   "$bin/pushpin-loadgen" longpoll "${common[@]}" -c "${LP_CLIENTS:-200}" -d "${LP_SECS:-10}"
+  uptime
 }
 
 "$bin/pushpin-loadgen" backend --backend-port $backend_port > "$work/backend.log" 2>&1 &
@@ -68,7 +73,7 @@ CONF
   pushpin --config "$work/up/pushpin.conf" --merge-output > "$work/up/out.log" 2>&1 &
   up=$!
   wait_http "http://127.0.0.1:8561/"
-  run_scenarios pushpin-1.36 127.0.0.1:18999 http://127.0.0.1:8561/publish/ condure,zurl,pushpin-proxy,pushpin-handler
+  run_scenarios pushpin-1.36 127.0.0.1:18999 http://127.0.0.1:8561/publish/ condure,zurl,pushpin-proxy,pushpin-handler tcp://127.0.0.1:8560 $up
   kill $up; wait $up 2>/dev/null || true
 fi
 
@@ -94,6 +99,7 @@ CONF
 ours=$!
 wait_http "http://127.0.0.1:7561/"
 wait_http "http://127.0.0.1:17999/hello"
-run_scenarios ours 127.0.0.1:17999 http://127.0.0.1:7561/publish/ pushpin-connmgr,pushpin-proxy,pushpin-handler
+run_scenarios ours 127.0.0.1:17999 http://127.0.0.1:7561/publish/ pushpin-connmgr,pushpin-proxy,pushpin-handler tcp://127.0.0.1:7560 $ours
 kill $ours; wait $ours 2>/dev/null || true
 echo "results: $out"
+python3 "$root/tools/loadgen/plot.py" "$out" || true

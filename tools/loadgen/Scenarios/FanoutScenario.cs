@@ -6,10 +6,12 @@ namespace Pushpin.LoadGen.Scenarios;
 /// S subscribers (stream holds) on C channels; M messages per channel published over HTTP as
 /// fast as the API accepts them. Deliveries/s from the first publish to the last delivery,
 /// and publish-to-delivery latency. With C = 1 this is fan-out; with C = S, many-channel.
+/// With a ZeroMQ spec the messages go to the handler's PUSH input instead, in bursts of
+/// <c>burst</c> messages (the next burst once the previous one was delivered everywhere).
 /// </summary>
 public static class FanoutScenario
 {
-    public static async Task<Dictionary<string, double>> RunAsync(Target target, string channelPrefix, int subscribers, int channels, int messages, int batch, int publishers, CancellationToken ct)
+    public static async Task<Dictionary<string, double>> RunAsync(Target target, string channelPrefix, int subscribers, int channels, int messages, int batch, int publishers, CancellationToken ct, string? zmqSpec = null, int burst = 200)
     {
         var latency = new LatencyRecorder();
         var readers = new List<(ClientConnection Conn, MessageLines Lines)>();
@@ -67,10 +69,13 @@ public static class FanoutScenario
         var expected = (long)subscribed.Length * messages;
         using var publisher = new Publisher(target.PublishApi);
         var cpuBefore = ProcessMetrics.OwnCpu();
+        var serverBefore = ProcessMetrics.CpuByPattern(target.ProcessPatterns);
         var clock = Stopwatch.StartNew();
         var channelNames = Enumerable.Range(0, channels).Select(c => channelPrefix + c).ToArray();
         long nextSeq = -1;
-        var publishTasks = Enumerable.Range(0, publishers).Select(async _ =>
+        var publishTasks = zmqSpec is not null
+            ? [Task.Run(() => PublishBurstsAsync(zmqSpec, channelNames, messages, burst, subscribed.Select(s => s.lines).ToArray(), ct), ct)]
+            : Enumerable.Range(0, publishers).Select(async _ =>
         {
             long seq;
             while ((seq = Interlocked.Increment(ref nextSeq)) < messages)
@@ -95,6 +100,7 @@ public static class FanoutScenario
             await Task.Delay(10, ct).ConfigureAwait(false);
         }
         var seconds = clock.Elapsed.TotalSeconds;
+        var serverAfter = ProcessMetrics.CpuByPattern(target.ProcessPatterns);
         var cpu = (ProcessMetrics.OwnCpu() - cpuBefore).TotalSeconds;
         await stopReading.CancelAsync().ConfigureAwait(false);
         foreach (var s in subscribed)
@@ -102,7 +108,7 @@ public static class FanoutScenario
             await s.conn.DisposeAsync().ConfigureAwait(false);
         }
         await Task.WhenAll(readLoops).ConfigureAwait(false);
-        return new Dictionary<string, double>
+        var result = new Dictionary<string, double>
         {
             ["subscribers"] = subscribed.Length,
             ["failed_subscribes"] = failedSubscribes,
@@ -116,5 +122,34 @@ public static class FanoutScenario
             ["p99_ms"] = latency.PercentileMs(99),
             ["client_cpu_share"] = cpu / (seconds * Environment.ProcessorCount),
         };
+        ProcessMetrics.AddCpuPerOp(result, serverBefore, serverAfter, target.ProcessPatterns, delivered);
+        return result;
+    }
+
+    // Bursts over PUSH: one burst in flight at a time (up to 30 s each), so a loss shows as
+    // "lost" instead of stalling the run.
+    private static async Task PublishBurstsAsync(string spec, string[] channels, int messages, int burst, MessageLines[] lines, CancellationToken ct)
+    {
+        using var zmq = new ZmqPublisher(spec);
+        for (long seq = 0; seq < messages;)
+        {
+            var end = Math.Min(messages, seq + burst);
+            for (; seq < end; seq++)
+            {
+                foreach (var c in channels)
+                {
+                    if (!zmq.Publish(c, seq))
+                    {
+                        throw new InvalidOperationException($"ZeroMQ publish to {spec} blocked");
+                    }
+                }
+            }
+            var target = (long)lines.Length * end;
+            var wait = System.Diagnostics.Stopwatch.StartNew();
+            while (lines.Sum(l => l.Messages) < target && wait.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await Task.Delay(2, ct).ConfigureAwait(false);
+            }
+        }
     }
 }

@@ -11,6 +11,7 @@ public static class HoldScenario
     public static async Task<(Dictionary<string, double> Result, List<ClientConnection> Open)> RunAsync(Target target, string pathPrefix, int count, int concurrency, CancellationToken ct)
     {
         var rssBefore = ProcessMetrics.TotalRss(target.ProcessPatterns);
+        var perBefore = target.ProcessPatterns.ToDictionary(p => p, p => ProcessMetrics.TotalRss([p]));
         var open = new List<ClientConnection>(count);
         var gate = new SemaphoreSlim(concurrency);
         long failed = 0;
@@ -51,7 +52,7 @@ public static class HoldScenario
         await Task.Delay(TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
         var rssAfter = ProcessMetrics.TotalRss(target.ProcessPatterns);
         var held = open.Count;
-        return (new Dictionary<string, double>
+        var result = new Dictionary<string, double>
         {
             ["holds"] = held,
             ["failed"] = failed,
@@ -60,6 +61,15 @@ public static class HoldScenario
             ["rss_after_mib"] = rssAfter / 1048576.0,
             ["bytes_per_hold"] = held == 0 ? double.NaN : (rssAfter - rssBefore) / (double)held,
             ["client_cpu_share"] = cpu / (seconds * Environment.ProcessorCount),
-        }, open);
+        };
+        // Where the memory goes: each daemon's share of the bytes per hold.
+        foreach (var p in target.ProcessPatterns)
+        {
+            if (held > 0)
+            {
+                result["bytes_per_hold_" + p] = Math.Round((ProcessMetrics.TotalRss([p]) - perBefore[p]) / (double)held);
+            }
+        }
+        return (result, open);
     }
 }

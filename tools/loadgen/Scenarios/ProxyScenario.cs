@@ -9,7 +9,7 @@ namespace Pushpin.LoadGen.Scenarios;
 /// </summary>
 public static class ProxyScenario
 {
-    public static async Task<Dictionary<string, double>> RunAsync(IPEndPoint endpoint, string path, int connections, TimeSpan duration, CancellationToken ct)
+    public static async Task<Dictionary<string, double>> RunAsync(IPEndPoint endpoint, string path, int connections, TimeSpan duration, CancellationToken ct, IReadOnlyList<string>? serverProcesses = null)
     {
         var latency = new LatencyRecorder();
         long completed = 0;
@@ -17,6 +17,8 @@ public static class ProxyScenario
         var request = ClientConnection.Get(path);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var cpuBefore = ProcessMetrics.OwnCpu();
+        var patterns = serverProcesses ?? [];
+        var serverBefore = ProcessMetrics.CpuByPattern(patterns);
         var clock = Stopwatch.StartNew();
         stop.CancelAfter(duration);
         var workers = Enumerable.Range(0, connections).Select(async _ =>
@@ -55,7 +57,8 @@ public static class ProxyScenario
         await Task.WhenAll(workers).ConfigureAwait(false);
         var seconds = clock.Elapsed.TotalSeconds;
         var cpu = (ProcessMetrics.OwnCpu() - cpuBefore).TotalSeconds;
-        return new Dictionary<string, double>
+        var serverAfter = ProcessMetrics.CpuByPattern(patterns);
+        var result = new Dictionary<string, double>
         {
             ["req_per_s"] = completed / seconds,
             ["p50_ms"] = latency.PercentileMs(50),
@@ -64,5 +67,7 @@ public static class ProxyScenario
             ["connections"] = connections,
             ["client_cpu_share"] = cpu / (seconds * Environment.ProcessorCount),
         };
+        ProcessMetrics.AddCpuPerOp(result, serverBefore, serverAfter, patterns, completed);
+        return result;
     }
 }

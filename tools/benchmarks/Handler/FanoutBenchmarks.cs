@@ -1,0 +1,121 @@
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pushpin.Common.TNetStrings;
+using Pushpin.Common.Zhttp;
+using Pushpin.Handler.Publishing;
+using Pushpin.Handler.Sessions;
+using Pushpin.Handler.Variants;
+
+namespace Pushpin.Benchmarks.Handler;
+
+/// <summary>
+/// One published item to 10,000 stream holds in process: the handler engine's fan-out with
+/// every outgoing packet encoded (as the responder does before queueing it to NetMQ), with
+/// multi-id merging (what a multi peer gets) and without (one packet per session).
+/// </summary>
+[MemoryDiagnoser]
+public class FanoutBenchmarks
+{
+    private const int Sessions = 10_000;
+
+    private readonly TnetStringWriter _writer = new();
+    private HandlerEngine _engine = null!;
+    private FanoutBatcher _batcher = null!;
+    private PublishItem _item = null!;
+
+    [Params(false, true)]
+    public bool Merge { get; set; }
+
+    /// <summary>Bytes encoded toward connmgr for one item (all packets).</summary>
+    public long BytesPerItem { get; private set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _batcher = new FanoutBatcher((_, packet, _) =>
+        {
+            _writer.Reset();
+            ZhttpCodec.Encode(packet, _writer);
+            BytesPerItem += _writer.Length;
+        });
+        var sender = new BatchingSink(_batcher);
+        _engine = new HandlerEngine(new SessionContext("handler_bench", sender, TimeProvider.System, NullLogger.Instance));
+        for (var i = 0; i < Sessions; i++)
+        {
+            var r = _engine.HandleAccept("1", AcceptArgs($"0-{i}-0"));
+            if (!r.Success)
+            {
+                throw new InvalidOperationException(r.Condition);
+            }
+            _engine.StartAccepted();
+        }
+        if (Merge)
+        {
+            _batcher.PeerSeen("connmgr", multi: true);
+        }
+        if (!JsonVariant.TryParse("""{"channel":"c","formats":{"http-stream":{"content":"data: {\"price\": 101.25}\n\n"}}}"""u8.ToArray(), out var v) ||
+            !PublishItemParser.TryParse(v, null, out var item, out var error))
+        {
+            throw new InvalidOperationException("bad item");
+        }
+        _item = item!;
+    }
+
+    [Benchmark]
+    public long PublishOneItemToTenThousandSessions()
+    {
+        var before = _batcher.PacketsSent;
+        _engine.Publish(_item);
+        return _batcher.PacketsSent - before;
+    }
+
+    // A stream hold with credits for the whole run, handed over by "connmgr" (router-resp).
+    private static Dictionary<string, object?> AcceptArgs(string id)
+    {
+        var requestData = new Dictionary<string, object?>
+        {
+            ["method"] = "GET"u8.ToArray(),
+            ["uri"] = "http://example.com/stream"u8.ToArray(),
+            ["headers"] = new List<object?>(),
+            ["body"] = Array.Empty<byte>(),
+        };
+        return new Dictionary<string, object?>
+        {
+            ["requests"] = new List<object?>
+            {
+                new Dictionary<string, object?>
+                {
+                    ["rid"] = new Dictionary<string, object?> { ["sender"] = "connmgr"u8.ToArray(), ["id"] = Encoding.Latin1.GetBytes(id) },
+                    ["in-seq"] = 1L,
+                    ["out-seq"] = 1L,
+                    ["out-credits"] = 1_000_000_000L,
+                    ["router-resp"] = true,
+                },
+            },
+            ["request-data"] = requestData,
+            ["orig-request-data"] = requestData,
+            ["response"] = new Dictionary<string, object?>
+            {
+                ["code"] = 200L,
+                ["reason"] = "OK"u8.ToArray(),
+                ["headers"] = new List<object?>
+                {
+                    new List<object?> { "Grip-Hold"u8.ToArray(), "stream"u8.ToArray() },
+                    new List<object?> { "Grip-Channel"u8.ToArray(), "c"u8.ToArray() },
+                },
+                ["body"] = Array.Empty<byte>(),
+            },
+            ["route"] = "bench"u8.ToArray(),
+        };
+    }
+
+    private sealed class BatchingSink(FanoutBatcher batcher) : IZhttpSender
+    {
+        public void Send(string requesterId, ZhttpPacket packet, bool routerResp) => batcher.Send(requesterId, packet, routerResp);
+
+        public void BeginFanout() => batcher.Begin();
+
+        public void EndFanout() => batcher.End();
+    }
+}
