@@ -9,6 +9,8 @@ using Pushpin.Common.Zhttp;
 using Pushpin.Common.Zrpc;
 using Pushpin.Handler.Publishing;
 using Pushpin.Handler.Sessions;
+using Pushpin.Handler.WebSockets;
+using Pushpin.Common.WsControl;
 
 namespace Pushpin.Handler;
 
@@ -59,7 +61,21 @@ internal sealed partial class HandlerServer
         {
             engine.ChannelSubscriptionChanged = sub.SetSubscribed;
         }
+        using var wsControl = o.ProxyWsControlInitSpecs.Count == 0 || o.ProxyWsControlStreamSpecs.Count == 0 ? null
+            : Create(() => new WsControlTransport(o.InstanceId, o.ProxyWsControlInitSpecs, o.ProxyWsControlStreamSpecs, proxySide: false, _loggers.CreateLogger("handler.ws")));
+        var wsSessions = wsControl is null ? null : new WsSessions(wsControl.SendTo, o.ConnectionSubscriptionMax, TimeProvider.System, _loggers.CreateLogger("handler.ws"));
+        if (wsSessions is not null)
+        {
+            wsSessions.Stats = stats;
+            wsSessions.ChannelSubscriptionChanged = sub is null ? null : sub.SetSubscribed;
+            engine.WsSessions = wsSessions;
+        }
         var commands = new CommandHandler(o.CommandSpec, o.PushInSpec, o.PushInSubSpec, PublishItems, Recover, _loggers.CreateLogger("handler.command"));
+
+        if (wsSessions is not null)
+        {
+            commands.Refresh = call => engine.Post(() => WsRefreshCommand.Handle(wsSessions, call));
+        }
 
         ControlHttpServer? http = null;
         if (o.PushInHttpPort > 0)
@@ -89,6 +105,7 @@ internal sealed partial class HandlerServer
             command?.Start();
             pull?.Start();
             sub?.Start();
+            wsControl?.Start();
 
             var engineTask = engine.RunAsync(ct);
             var pumps = new List<Task>
@@ -96,6 +113,10 @@ internal sealed partial class HandlerServer
                 PumpAsync(accept.Calls, call => engine.Post(() => engine.HandleAcceptCall(call)), ct),
                 PumpAsync(responder.Incoming, p => engine.Post(() => engine.HandlePacket(p)), ct),
             };
+            if (wsControl is not null)
+            {
+                pumps.Add(PumpAsync(wsControl.Incoming, p => engine.Post(() => wsSessions!.Handle(p)), ct));
+            }
             if (proxyStats is not null)
             {
                 pumps.Add(PumpAsync(proxyStats.Incoming, stats!.MergeFromPeer, ct));

@@ -38,6 +38,8 @@ public static class ProxyConfigReader
             ConnmgrClientOutStreamSpecs = Specs(config, "connmgr_client_out_stream_specs"),
             ConnmgrClientInSpecs = Specs(config, "connmgr_client_in_specs"),
             HandlerAcceptSpec = config.GetSocketSpec(Section, "handler_accept_spec") ?? throw config.Error(Section, "handler_accept_spec", "missing"),
+            WsControlInitSpecs = config.GetSocketSpecs(Section, "handler_ws_control_init_specs"),
+            WsControlStreamSpecs = config.GetSocketSpecs(Section, "handler_ws_control_stream_specs"),
             RoutesFile = routesFile.Length > 0 ? config.ResolvePath(routesFile) : null,
             RouteLines = arguments.Routes,
             Debug = config.GetBool(Section, "debug", false),

@@ -34,6 +34,9 @@ internal sealed partial class CommandHandler
         _logger = logger;
     }
 
+    /// <summary>The <c>refresh</c> method (WebSocket-over-HTTP refresh by <c>cid</c> or <c>channel</c>); null = method-not-found.</summary>
+    public Action<ZrpcCall>? Refresh { get; set; }
+
     public void Handle(ZrpcCall call)
     {
         Log.Command(_logger, call.Request.Method);
@@ -48,6 +51,9 @@ internal sealed partial class CommandHandler
                 break;
             case "publish":
                 Publish(call);
+                break;
+            case "refresh" when Refresh is not null:
+                Refresh(call);
                 break;
             default:
                 call.Fail("method-not-found");

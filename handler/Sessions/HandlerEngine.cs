@@ -59,6 +59,9 @@ internal sealed partial class HandlerEngine
     /// </summary>
     public Action<string, bool>? ChannelSubscriptionChanged { get; set; }
 
+    /// <summary>WebSocket sessions (ws-control); published items reach them too. Null = none.</summary>
+    public WebSockets.WsSessions? WsSessions { get; set; }
+
     /// <summary>Runs <paramref name="action"/> on the engine loop.</summary>
     public void Post(Action action) => _work.Writer.TryWrite(action);
 
@@ -243,6 +246,7 @@ internal sealed partial class HandlerEngine
 
     public void Publish(PublishItem item)
     {
+        WsSessions?.Publish(item);
         if (!_subscriptions.TryGetValue(item.Channel, out var set))
         {
             return;
@@ -360,6 +364,7 @@ internal sealed partial class HandlerEngine
         if (now >= _nextSweepMs)
         {
             _nextSweepMs = now + 1000;
+            WsSessions?.Tick();
             SweepBucket(_buckets[_sweepBucket], now);
             _sweepBucket = (_sweepBucket + 1) % KeepAliveBuckets;
         }
