@@ -73,6 +73,7 @@ public static class Program
                             InstanceId = args.Id,
                             BufferSize = args.BufferSize,
                             DenyOutInternal = args.DenyOutInternal,
+                            Compression = args.Compression,
                         },
                         logger);
                 }

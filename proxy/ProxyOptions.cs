@@ -34,6 +34,20 @@ public sealed record ProxyOptions
     /// <summary><c>handler_ws_control_stream_specs</c>: ROUTER bound here, the rest of ws-control.</summary>
     public IReadOnlyList<string> WsControlStreamSpecs { get; init; } = [];
 
+    /// <summary>
+    /// The handler's own outbound requests (next links, WebSocket-over-HTTP): PULL, ROUTER and
+    /// PUB bound here (<c>intreq_in_specs</c>, <c>intreq_in_stream_specs</c>, <c>intreq_out_specs</c>);
+    /// empty = not served.
+    /// </summary>
+    public IReadOnlyList<string> IntreqInSpecs { get; init; } = [];
+
+    public IReadOnlyList<string> IntreqInStreamSpecs { get; init; } = [];
+
+    public IReadOnlyList<string> IntreqOutSpecs { get; init; } = [];
+
+    /// <summary>ROUTER bound here for the handler's retry packets (<c>handler_retry_in_spec</c>); null = none.</summary>
+    public string? HandlerRetryInSpec { get; init; }
+
     public string? RoutesFile { get; init; }
 
     /// <summary><c>--route</c> lines; when present they replace the routes file.</summary>

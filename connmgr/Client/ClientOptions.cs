@@ -21,4 +21,10 @@ internal sealed record ClientOptions
     public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(45);
 
     public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Offer permessage-deflate to WebSocket backends even when the request did not ask for it (<c>--compression</c>).</summary>
+    public bool Compression { get; init; }
+
+    /// <summary>How long one side's WebSocket close may go unanswered before the session is cancelled.</summary>
+    public TimeSpan WebSocketCloseTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

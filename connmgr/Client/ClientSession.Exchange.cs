@@ -41,6 +41,15 @@ internal sealed partial class ClientSession
         try
         {
             var (uri, isHead) = Validate(_initial);
+            if (uri.Scheme is "ws" or "wss")
+            {
+                _isWebSocket = true;
+                socket = await ConnectAsync(uri, useConnectOverride: true, ct).ConfigureAwait(false);
+                _stream = await OpenStreamAsync(socket, uri, ct).ConfigureAwait(false);
+                inboxTask = PumpWebSocketInboxAsync(ct);
+                await RunWebSocketAsync(uri, () => responseStarted = true, ct).ConfigureAwait(false);
+                return;
+            }
             var redirects = 0;
             while (true)
             {
@@ -76,7 +85,7 @@ internal sealed partial class ClientSession
         catch (ExchangeException ex)
         {
             LogFailed(_owner.Logger, Id, ex.Condition, ex.Message);
-            SendError(responseStarted ? "undefined-condition" : ex.Condition);
+            SendFailure(responseStarted, ex.Condition);
         }
         catch (OperationCanceledException)
         {
@@ -85,7 +94,7 @@ internal sealed partial class ClientSession
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
             LogFailed(_owner.Logger, Id, "undefined-condition", ex.Message);
-            SendError(responseStarted ? "undefined-condition" : "remote-connection-failed");
+            SendFailure(responseStarted, "remote-connection-failed");
         }
         finally
         {
@@ -111,17 +120,34 @@ internal sealed partial class ClientSession
         }
     }
 
+    /// <summary>Tells the requester why the session failed: the condition before the response started;
+    /// after it, <c>cancel</c> for a WebSocket (as upstream) and <c>undefined-condition</c> for HTTP.</summary>
+    private void SendFailure(bool responseStarted, string condition)
+    {
+        if (responseStarted && _isWebSocket)
+        {
+            Send(new ZhttpPacket { Type = ZhttpPacketType.Cancel });
+            return;
+        }
+        SendError(responseStarted ? "undefined-condition" : condition);
+    }
+
     private static (Uri Uri, bool IsHead) Validate(ZhttpPacket p)
     {
         if (!Uri.TryCreate(p.Uri, UriKind.Absolute, out var uri))
         {
             throw new ExchangeException("bad-request", $"bad uri '{p.Uri}'");
         }
-        if (uri.Scheme is not ("http" or "https"))
+        if (uri.Scheme is not ("http" or "https" or "ws" or "wss"))
         {
-            throw new ExchangeException("bad-request", $"unsupported scheme '{uri.Scheme}' (WebSocket client mode is not implemented)");
+            throw new ExchangeException("bad-request", $"unsupported scheme '{uri.Scheme}'");
         }
-        var method = p.Method!;
+        if (uri.Scheme is "ws" or "wss")
+        {
+            // The handshake is always a GET; upstream requesters may leave the method out.
+            return (uri, false);
+        }
+        var method = p.Method ?? string.Empty;
         if (method.Length == 0 || method.Any(c => c <= ' ' || c >= 0x7f))
         {
             throw new ExchangeException("bad-request", "bad method");
@@ -187,7 +213,7 @@ internal sealed partial class ClientSession
     private async Task<Stream> OpenStreamAsync(Socket socket, Uri uri, CancellationToken ct)
     {
         var network = new NetworkStream(socket, ownsSocket: false);
-        if (uri.Scheme != "https")
+        if (uri.Scheme is not ("https" or "wss"))
         {
             return network;
         }

@@ -19,6 +19,7 @@ internal sealed partial class ClientSession
     private int _outSeq;
     private long _responseCredits;
     private bool _ended;
+    private bool _isWebSocket;
 
     public ClientSession(HttpClientMode owner, ZhttpPacket initial)
     {
@@ -89,7 +90,8 @@ internal sealed partial class ClientSession
             packet.Multi = true;
             _owner.Responder.Send(Requester, packet, RouterResp);
             LastSent = Environment.TickCount64;
-            if (packet.Type is ZhttpPacketType.Error or ZhttpPacketType.Cancel || (packet.Type == ZhttpPacketType.Data && !packet.More))
+            // A WebSocket session goes on after its 101 and its complete messages; HTTP ends with the last body packet.
+            if (packet.Type is ZhttpPacketType.Error or ZhttpPacketType.Cancel || (packet.Type == ZhttpPacketType.Data && !packet.More && !_isWebSocket))
             {
                 _ended = true;
             }

@@ -95,7 +95,7 @@ internal sealed partial class HttpClientMode : IAsyncDisposable
             session.Inbox.Writer.TryWrite(packet);
             return;
         }
-        if (packet.Type != ZhttpPacketType.Data || packet.Method is null || packet.Seq > 0)
+        if (packet.Type != ZhttpPacketType.Data || packet.Uri is null || packet.Seq > 0)
         {
             LogDropped(Logger, $"{packet.Type} for unknown session {packet.Id}");
             return;

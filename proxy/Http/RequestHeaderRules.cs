@@ -18,7 +18,10 @@ public static class RequestHeaderRules
     private static readonly string[] HopByHop = ["Connection", "Keep-Alive", "Accept-Encoding", "Content-Encoding", "Transfer-Encoding", "Expect"];
 
     /// <summary>Applies route <c>header=</c> props, then every §1.1 rule, in upstream's order.</summary>
-    public static void Apply(List<HttpHeader> headers, Route route, ProxyOptions options, bool trustedClient, string? peerAddress, string scheme, DateTimeOffset now)
+    /// <param name="internalRequest">The handler's own request (intreq): its <c>Grip-*</c> headers (e.g. <c>Grip-Last</c>) are kept.</param>
+    /// <param name="sessionId">Inspect's <c>sid</c>: sent as <c>Grip-Session-Id</c>.</param>
+    /// <param name="lastIds">Inspect's <c>last-ids</c>: one <c>Grip-Last</c> per channel.</param>
+    public static void Apply(List<HttpHeader> headers, Route route, ProxyOptions options, bool trustedClient, string? peerAddress, string scheme, DateTimeOffset now, bool internalRequest = false, string? sessionId = null, IReadOnlyList<KeyValuePair<string, string>>? lastIds = null)
     {
         foreach (var (name, value) in route.Headers)
         {
@@ -70,7 +73,7 @@ public static class RequestHeaderRules
             headers.Add(new HttpHeader("CDN-Loop", string.Join(", ", values)));
         }
 
-        if (!trustedClient)
+        if (!trustedClient && !internalRequest)
         {
             headers.RemoveAll(h => h.Name.StartsWith("Grip-", StringComparison.OrdinalIgnoreCase));
         }
@@ -86,6 +89,15 @@ public static class RequestHeaderRules
             }
             RemoveAll(headers, "Grip-Feature");
             headers.Add(new HttpHeader("Grip-Feature", GripFeatures));
+            if (!string.IsNullOrEmpty(sessionId))
+            {
+                RemoveAll(headers, "Grip-Session-Id");
+                headers.Add(new HttpHeader("Grip-Session-Id", sessionId));
+            }
+            foreach (var (channel, id) in lastIds ?? [])
+            {
+                headers.Add(new HttpHeader("Grip-Last", channel + "; last-id=" + id));
+            }
         }
 
         if (options.AcceptXForwardedProtocol || options.SetXForwardedProto || options.SetXForwardedProtocol)

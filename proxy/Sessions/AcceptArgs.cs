@@ -47,6 +47,10 @@ internal static class AcceptArgs
         {
             request["user-data"] = s.UserData;
         }
+        if (s.IsRetry)
+        {
+            request["is-retry"] = true;
+        }
 
         var body = s.RequestBodyCopy.ToArray();
         var args = new Dictionary<string, object?>
@@ -71,6 +75,10 @@ internal static class AcceptArgs
                 },
             ["route"] = s.Route.Id,
         };
+        if (s.Inspect is not null)
+        {
+            args["inspect"] = s.Inspect.ToDictionary();
+        }
         if (s.Route.ExplicitId)
         {
             args["separate-stats"] = true;

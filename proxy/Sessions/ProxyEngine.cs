@@ -39,6 +39,8 @@ public sealed partial class ProxyEngine : IAsyncDisposable
     private readonly Dictionary<string, ProxySession> _outbound = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private ZhttpResponder? _responder;
+    // Serves the handler's own outbound requests (intreq); null when not configured.
+    private ZhttpResponder? _intreq;
     private ZhttpRequester? _requester;
     // Requesters bound for zhttp/ route targets, by base spec (created on the loop).
     private readonly Dictionary<string, ZhttpRequester?> _custom = new(StringComparer.Ordinal);
@@ -75,7 +77,9 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         _accept.Start();
         _ws.Start();
         var ct = _stop.Token;
-        _tasks.Add(Pump(_responder.Incoming, p => new InboundPacket(p), ct));
+        StartInternalSockets(ct);
+        StartRetrySocket(ct);
+        _tasks.Add(Pump(_responder.Incoming, p => new InboundPacket(p, Internal: false), ct));
         _tasks.Add(Pump(_requester.Incoming, p => new OutboundPacket(p), ct));
         _tasks.Add(Task.Run(() => TickAsync(ct), ct));
         _routes.Changed += _ => _events.Writer.TryWrite(RoutesChanged.Instance);
@@ -125,10 +129,13 @@ public sealed partial class ProxyEngine : IAsyncDisposable
                     switch (e)
                     {
                         case InboundPacket p:
-                            OnInbound(p.Packet);
+                            OnInbound(p.Packet, p.Internal);
                             break;
                         case OutboundPacket p:
                             OnOutbound(p.Packet);
+                            break;
+                        case RetryPacket r:
+                            OnRetry(r);
                             break;
                         case AcceptDone a:
                             OnAcceptDone(a.Session, a.Response);
@@ -175,6 +182,8 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         }
         _ws?.Dispose();
         _responder?.Dispose();
+        _intreq?.Dispose();
+        _retry?.Dispose();
         _requester?.Dispose();
         foreach (var r in _custom.Values)
         {
@@ -186,7 +195,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
 
     // ------------------------------------------------------------------ inbound (from connmgr)
 
-    private void OnInbound(ZhttpPacket p)
+    private void OnInbound(ZhttpPacket p, bool isInternal)
     {
         if (p.From is null || _ws!.TryHandleInbound(p))
         {
@@ -216,7 +225,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         {
             if (p.Type == ZhttpPacketType.Data && p.Seq <= 0)
             {
-                StartSession(p);
+                StartSession(p, isInternal);
             }
             return;
         }
@@ -272,12 +281,18 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         }
     }
 
-    private void StartSession(ZhttpPacket p)
+    /// <param name="retry">A session the handler hands back to be re-run (its zhttp state continues).</param>
+    private void StartSession(ZhttpPacket p, bool isInternal, RetryRequest? retry = null, RetryPacket? retryPacket = null)
     {
         var s = new ProxySession(p.From!, p.Id!)
         {
+            Responder = isInternal ? _intreq! : _responder!,
+            Internal = isInternal,
+            IsRetry = retry is not null,
+            Inspect = retryPacket?.Inspect,
             RouterResp = p.RouterResp,
-            InSeq = 1,
+            InSeq = retry?.InSeq ?? 1,
+            OutSeq = retry?.OutSeq ?? 0,
             OutCredits = Math.Max(p.Credits, 0),
             UserData = p.UserData,
             PeerAddress = p.PeerAddress,
@@ -309,11 +324,17 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             uri = uri with { Scheme = "https" };
         }
         s.OrigUri = uri;
+        var passthrough = isInternal ? p.Passthrough as Dictionary<string, object?> ?? [] : null;
         s.Trusted = RequestHeaderRules.IsTrustedClient(s.OrigHeaders, _options.UpstreamKey, _time.GetUtcNow());
         s.LogicalPeerAddress = RequestHeaderRules.LogicalPeerAddress(s.OrigHeaders, s.Trusted ? _options.XffTrusted : _options.XffUntrusted, s.PeerAddress);
 
-        // Ack at once so connmgr learns our address; grant body credits if a body follows.
-        if (p.More)
+        // Ack at once so connmgr learns our address; grant body credits if a body follows. A
+        // retried session is taken over as after a handoff: a keep-alive asking for multi.
+        if (retry is not null)
+        {
+            SendInbound(s, new ZhttpPacket { Type = ZhttpPacketType.KeepAlive, Multi = true });
+        }
+        else if (p.More)
         {
             SendInbound(s, new ZhttpPacket { Type = ZhttpPacketType.Credit, Credits = InboundRequestCredits });
         }
@@ -324,19 +345,29 @@ public sealed partial class ProxyEngine : IAsyncDisposable
 
         var table = _routes.Current;
         Route? route = null;
-        var routeId = _options.AcceptPushpinRoute ? s.OrigHeaders.FirstOrDefault(h => h.Is("Pushpin-Route")).Value : null;
-        if (!string.IsNullOrEmpty(routeId))
+        if (retryPacket is not null)
         {
-            route = table.FindById(routeId, uri.Path);
+            route = !string.IsNullOrEmpty(retryPacket.RouteId) ? table.FindById(retryPacket.RouteId, uri.Path) : table.Match(RouteProtocol.Http, s.Https, uri.Host, uri.Path);
+        }
+        else if (passthrough is not null)
+        {
+            route = PassthroughRoute(table, passthrough, uri);
+            s.AutoShare = PassthroughBool(passthrough, "auto-share");
         }
         else
         {
-            route = table.Match(RouteProtocol.Http, s.Https, uri.Host, uri.Path);
+            var routeId = _options.AcceptPushpinRoute ? s.OrigHeaders.FirstOrDefault(h => h.Is("Pushpin-Route")).Value : null;
+            route = !string.IsNullOrEmpty(routeId) ? table.FindById(routeId, uri.Path) : table.Match(RouteProtocol.Http, s.Https, uri.Host, uri.Path);
         }
-        s.Debug = _options.Debug || (route?.Debug ?? false);
-        if (Stats is not null)
+        // Internal requests do not take the proxy-wide debug setting (as upstream).
+        s.Debug = (!isInternal && _options.Debug) || (route?.Debug ?? false) || (retry?.Debug ?? false);
+        if (Stats is not null && !isInternal)
         {
-            Stats.AddRequestsReceived(1);
+            if (retry is null)
+            {
+                // A retry acts for a request already counted.
+                Stats.AddRequestsReceived(1);
+            }
             Stats.AddActivity(route?.StatsRoute);
             Stats.AddConnection(StatsConnectionId(s), route?.StatsRoute, StatsConnectionType.Http, s.LogicalPeerAddress ?? s.PeerAddress, s.Https);
             s.StatsTracked = true;
@@ -366,7 +397,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         }
         s.Uri = fwd with { Path = path };
         s.Headers = [.. s.OrigHeaders];
-        RequestHeaderRules.Apply(s.Headers, route, _options, s.Trusted, s.PeerAddress, s.Uri.Scheme, _time.GetUtcNow());
+        RequestHeaderRules.Apply(s.Headers, route, _options, s.Trusted, s.PeerAddress, s.Uri.Scheme, _time.GetUtcNow(), s.Internal, s.Inspect?.Sid, s.Inspect?.LastIds);
 
         s.RemainingTargets = new Queue<RouteTarget>(route.Targets);
         AppendRequestBody(s, p.Body, !p.More, forward: false);
@@ -658,7 +689,8 @@ public sealed partial class ProxyEngine : IAsyncDisposable
 
     private void OnResponseStart(ProxySession s, ReadOnlyMemory<byte> body)
     {
-        var grip = s.Route.Grip && !s.Trusted && GripDetection.IsInstruct(s.ResponseHeaders);
+        // Trusted clients, no_grip routes and the handler's own requests get GRIP responses raw.
+        var grip = s.Route.Grip && !s.Trusted && !s.Internal && GripDetection.IsInstruct(s.ResponseHeaders);
         if (grip)
         {
             if (s.RequestBodyTooLarge)
@@ -804,7 +836,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             packet.UserData = s.UserData;
         }
         s.LastSentInbound = _time.GetUtcNow().UtcDateTime;
-        _responder!.Send(s.RequesterId, packet, s.RouterResp);
+        s.Responder.Send(s.RequesterId, packet, s.RouterResp);
     }
 
     /// <summary>Sends queued response body as connmgr's credits allow, returning freed room to the target.</summary>
@@ -1117,7 +1149,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         LogRequestLine(_logger, sb.ToString());
     }
 
-    private sealed record InboundPacket(ZhttpPacket Packet);
+    private sealed record InboundPacket(ZhttpPacket Packet, bool Internal);
 
     private sealed record OutboundPacket(ZhttpPacket Packet);
 

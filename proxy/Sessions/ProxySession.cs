@@ -22,6 +22,21 @@ internal sealed class ProxySession
 
     public string Id { get; }
 
+    /// <summary>The socket set the client session runs on (connmgr's, or intreq for the handler's own requests).</summary>
+    public Pushpin.Common.Zhttp.ZhttpResponder Responder { get; init; } = null!;
+
+    /// <summary>An intreq request from the handler: routed by its passthrough data, GRIP relayed raw, no stats.</summary>
+    public bool Internal { get; init; }
+
+    /// <summary>Passthrough <c>auto-share</c>: ask inspect for an automatic sharing key.</summary>
+    public bool AutoShare { get; set; }
+
+    /// <summary>Re-run for the handler (retry packet): accepted again with <c>is-retry</c>.</summary>
+    public bool IsRetry { get; init; }
+
+    /// <summary>What inspect (or the retry packet) said about this request.</summary>
+    public InspectResult? Inspect { get; set; }
+
     public bool RouterResp { get; set; }
 
     public int InSeq { get; set; }

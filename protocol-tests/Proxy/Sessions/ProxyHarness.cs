@@ -41,6 +41,9 @@ internal sealed class ProxyHarness : IAsyncDisposable
 
     public ZrpcServer Handler { get; }
 
+    /// <summary>The handler's intreq requester: its own outbound requests through the proxy.</summary>
+    public ZhttpRequester HandlerRequests { get; private init; } = null!;
+
     public RoutesProvider Routes { get; }
 
     public ProxyEngine Engine { get; }
@@ -50,8 +53,14 @@ internal sealed class ProxyHarness : IAsyncDisposable
         var serverBase = FreePorts.Block(3);
         var clientBase = FreePorts.Block(3);
         var acceptPort = FreePorts.One();
+        var intreqBase = FreePorts.Block(3);
+        var retryPort = FreePorts.One();
         var options = new ProxyOptions
         {
+            HandlerRetryInSpec = $"tcp://127.0.0.1:{retryPort}",
+            IntreqInSpecs = [$"tcp://127.0.0.1:{intreqBase}"],
+            IntreqInStreamSpecs = [$"tcp://127.0.0.1:{intreqBase + 1}"],
+            IntreqOutSpecs = [$"tcp://127.0.0.1:{intreqBase + 2}"],
             InstanceId = "proxy_test",
             ConnmgrInSpecs = [$"tcp://127.0.0.1:{serverBase}"],
             ConnmgrInStreamSpecs = [$"tcp://127.0.0.1:{serverBase + 1}"],
@@ -72,7 +81,9 @@ internal sealed class ProxyHarness : IAsyncDisposable
         engine.Start();
         var handler = new ZrpcServer([options.HandlerAcceptSpec], bind: false, NullLogger.Instance, "test handler");
         handler.Start();
-        var harness = new ProxyHarness(options, clients, backends, handler, routes, engine);
+        var intreq = new ZhttpRequester("handler_test", ZhttpEndpoints.FromBase($"tcp://127.0.0.1:{intreqBase}", bind: false), NullLogger.Instance);
+        intreq.Start();
+        var harness = new ProxyHarness(options, clients, backends, handler, routes, engine) { HandlerRequests = intreq };
         await harness.WarmUpAsync();
         return harness;
     }
@@ -119,6 +130,44 @@ internal sealed class ProxyHarness : IAsyncDisposable
         }
         Clients.SendInitial(packet);
         return id;
+    }
+
+    /// <summary>Sends an intreq request as the handler would (passthrough data attached) and returns its id.</summary>
+    public string SendInternal(ZhttpPacket packet)
+    {
+        var id = "int-" + Interlocked.Increment(ref _nextId).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+        packet.From = "handler_test";
+        packet.Id = id;
+        packet.Seq = 0;
+        packet.Stream = true;
+        packet.RouterResp = true;
+        if (packet.Credits < 0)
+        {
+            packet.Credits = 200_000;
+        }
+        HandlerRequests.SendInitial(packet);
+        return id;
+    }
+
+    /// <summary>Next packet the proxy sends the handler on intreq session <paramref name="id"/> (acks skipped).</summary>
+    public async Task<ZhttpPacket?> NextInternalAsync(string id, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        try
+        {
+            while (true)
+            {
+                var p = await HandlerRequests.Incoming.ReadAsync(cts.Token);
+                if (p.Id == id && p.Type is not (ZhttpPacketType.KeepAlive or ZhttpPacketType.Credit))
+                {
+                    return p;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Sends a later client packet of session <paramref name="id"/>.</summary>
@@ -217,6 +266,7 @@ internal sealed class ProxyHarness : IAsyncDisposable
     {
         await Engine.DisposeAsync();
         Handler.Dispose();
+        HandlerRequests.Dispose();
         Clients.Dispose();
         Backends.Dispose();
         Routes.Dispose();
