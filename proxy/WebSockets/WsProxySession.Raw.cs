@@ -4,10 +4,6 @@ namespace Pushpin.Proxy.WebSockets;
 
 internal sealed partial class WsProxySession
 {
-    /// <summary>Raw WebSocket proxying needs connmgr's WebSocket client mode (not available yet).</summary>
-    private IWsBackend? CreateRawBackend(RouteTarget target)
-    {
-        LogDebug(target + ": raw WebSocket proxying is not available (use over_http)");
-        return null;
-    }
+    /// <summary>A target without <c>over_http</c>: the backend's own WebSocket through connmgr's client mode.</summary>
+    private IWsBackend CreateRawBackend(RouteTarget target) => new RawWsBackend(_host, this, target);
 }

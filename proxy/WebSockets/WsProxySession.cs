@@ -176,10 +176,6 @@ internal sealed partial class WsProxySession
             Uri = uri;
             RequestHeaderRules.ApplyHost(Headers, uri);
             Backend = CreateBackend(target);
-            if (Backend is null)
-            {
-                continue;
-            }
             _host.AddBackend(Backend);
             Backend.Start();
             return;
@@ -188,14 +184,8 @@ internal sealed partial class WsProxySession
         Reject(502, "Bad Gateway", Debug ? "Unable to connect to any targets. Tried: " + tried : "Error while proxying to origin.");
     }
 
-    private IWsBackend? CreateBackend(RouteTarget target)
-    {
-        if (target.OverHttp)
-        {
-            return new WohBackend(_host, this, target);
-        }
-        return CreateRawBackend(target);
-    }
+    private IWsBackend CreateBackend(RouteTarget target) =>
+        target.OverHttp ? new WohBackend(_host, this, target) : CreateRawBackend(target);
 
     /// <summary>Answers the handshake with an HTTP response instead of a 101.</summary>
     private void Reject(int code, string reason, string message)
@@ -452,7 +442,12 @@ internal sealed partial class WsProxySession
         }
         if (_clientCloseQueued || Detached)
         {
-            // The client answered our close, or nobody is behind us: echo and end.
+            // The client answered our close (pass the answer on to a backend that closed
+            // first), or nobody is behind us: echo and end.
+            if (!Detached && Backend is not null && !Backend.Finished)
+            {
+                Backend.Close(code, reason);
+            }
             QueueClientClose(code, reason);
             TryFinishClosed();
             return;
