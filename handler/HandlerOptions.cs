@@ -59,6 +59,12 @@ internal sealed record HandlerOptions
     /// <summary><c>[handler] proxy_stats_specs</c>: SUB connects to the proxy's stats PUB, merged into ours.</summary>
     public IReadOnlyList<string> ProxyStatsSpecs { get; init; } = [];
 
+    /// <summary><c>proxy_ws_control_init_specs</c>: PULL connect, the proxy's first ws-control item per connection.</summary>
+    public IReadOnlyList<string> ProxyWsControlInitSpecs { get; init; } = [];
+
+    /// <summary><c>proxy_ws_control_stream_specs</c>: ROUTER connect (identity = instance id), the rest of ws-control.</summary>
+    public IReadOnlyList<string> ProxyWsControlStreamSpecs { get; init; } = [];
+
     /// <summary>
     /// <c>[global] stats_connection_ttl</c>, <c>stats_connection_send</c>, <c>[handler]
     /// stats_subscription_ttl</c>, <c>subscription_linger</c>, <c>stats_report_interval</c>.
@@ -134,6 +140,8 @@ internal sealed record HandlerOptions
             PushInHttpMaxBodySize = config.GetInt("handler", "push_in_http_max_body_size", 1_000_000),
             CommandSpec = Spec("command_spec", 5563),
             ProxyAcceptSpecs = config.GetSocketSpecs("handler", "proxy_accept_specs"),
+            ProxyWsControlInitSpecs = config.GetSocketSpecs("handler", "proxy_ws_control_init_specs"),
+            ProxyWsControlStreamSpecs = config.GetSocketSpecs("handler", "proxy_ws_control_stream_specs"),
             ConnmgrInStreamSpecs = Specs("proxy", "connmgr_in_stream_specs", "handler"),
             ConnmgrOutSpecs = Specs("proxy", "connmgr_out_specs", "handler"),
             ConnectionSubscriptionMax = config.GetInt("handler", "connection_subscription_max", 20),

@@ -11,6 +11,8 @@ using Pushpin.Handler.Metrics;
 using Pushpin.Handler.Publishing;
 using Pushpin.Handler.Retry;
 using Pushpin.Handler.Sessions;
+using Pushpin.Handler.WebSockets;
+using Pushpin.Common.WsControl;
 
 namespace Pushpin.Handler;
 
@@ -75,6 +77,15 @@ internal sealed partial class HandlerServer
         {
             engine.ChannelSubscriptionChanged = sub.SetSubscribed;
         }
+        using var wsControl = o.ProxyWsControlInitSpecs.Count == 0 || o.ProxyWsControlStreamSpecs.Count == 0 ? null
+            : Create(() => new WsControlTransport(o.InstanceId, o.ProxyWsControlInitSpecs, o.ProxyWsControlStreamSpecs, proxySide: false, _loggers.CreateLogger("handler.ws")));
+        var wsSessions = wsControl is null ? null : new WsSessions(wsControl.SendTo, o.ConnectionSubscriptionMax, TimeProvider.System, _loggers.CreateLogger("handler.ws"));
+        if (wsSessions is not null)
+        {
+            wsSessions.Stats = stats;
+            wsSessions.ChannelSubscriptionChanged = sub is null ? null : sub.SetSubscribed;
+            engine.WsSessions = wsSessions;
+        }
         var commands = new CommandHandler(o.CommandSpec, o.PushInSpec, o.PushInSubSpec, PublishItems, Recover, _loggers.CreateLogger("handler.command"))
         {
             // Held here: our sessions, or any connection the stats know (WebSocket, the proxy's).
@@ -92,6 +103,11 @@ internal sealed partial class HandlerServer
             }),
             CallProxy = proxyCommand is null ? null : (method, args) => proxyCommand.CallAsync(method, args, TimeSpan.FromSeconds(10)),
         };
+
+        if (wsSessions is not null)
+        {
+            commands.Refresh = call => engine.Post(() => WsRefreshCommand.Handle(wsSessions, call));
+        }
 
         ControlHttpServer? http = null;
         if (o.PushInHttpPort > 0)
@@ -129,6 +145,7 @@ internal sealed partial class HandlerServer
             command?.Start();
             pull?.Start();
             sub?.Start();
+            wsControl?.Start();
 
             var engineTask = engine.RunAsync(ct);
             var pumps = new List<Task>
@@ -136,6 +153,10 @@ internal sealed partial class HandlerServer
                 PumpAsync(accept.Calls, call => engine.Post(() => engine.HandleAcceptCall(call)), ct),
                 PumpAsync(responder.Incoming, p => engine.Post(() => engine.HandlePacket(p)), ct),
             };
+            if (wsControl is not null)
+            {
+                pumps.Add(PumpAsync(wsControl.Incoming, p => engine.Post(() => wsSessions!.Handle(p)), ct));
+            }
             if (proxyStats is not null)
             {
                 pumps.Add(PumpAsync(proxyStats.Incoming, stats!.MergeFromPeer, ct));

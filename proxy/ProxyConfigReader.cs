@@ -44,6 +44,8 @@ public static class ProxyConfigReader
             AutoCrossOrigin = config.GetBool(Section, "auto_cross_origin", false),
             HandlerRetryInSpec = config.GetSocketSpec(Section, "handler_retry_in_spec"),
             HandlerAcceptSpec = config.GetSocketSpec(Section, "handler_accept_spec") ?? throw config.Error(Section, "handler_accept_spec", "missing"),
+            WsControlInitSpecs = config.GetSocketSpecs(Section, "handler_ws_control_init_specs"),
+            WsControlStreamSpecs = config.GetSocketSpecs(Section, "handler_ws_control_stream_specs"),
             RoutesFile = routesFile.Length > 0 ? config.ResolvePath(routesFile) : null,
             RouteLines = arguments.Routes,
             Debug = config.GetBool(Section, "debug", false),

@@ -28,6 +28,12 @@ public sealed record ProxyOptions
     /// <summary>DEALER bound here for zrpc <c>accept</c> calls to the handler.</summary>
     public string HandlerAcceptSpec { get; init; } = "tcp://127.0.0.1:14601";
 
+    /// <summary><c>handler_ws_control_init_specs</c>: PUSH bound here, the first ws-control item of a connection.</summary>
+    public IReadOnlyList<string> WsControlInitSpecs { get; init; } = [];
+
+    /// <summary><c>handler_ws_control_stream_specs</c>: ROUTER bound here, the rest of ws-control.</summary>
+    public IReadOnlyList<string> WsControlStreamSpecs { get; init; } = [];
+
     /// <summary>
     /// The handler's own outbound requests (next links, WebSocket-over-HTTP): PULL, ROUTER and
     /// PUB bound here (<c>intreq_in_specs</c>, <c>intreq_in_stream_specs</c>, <c>intreq_out_specs</c>);

@@ -43,6 +43,9 @@ internal sealed partial class CommandHandler
         _logger = logger;
     }
 
+    /// <summary>The <c>refresh</c> method (WebSocket-over-HTTP refresh by <c>cid</c> or <c>channel</c>); null = method-not-found.</summary>
+    public Action<ZrpcCall>? Refresh { get; set; }
+
     public void Handle(ZrpcCall call)
     {
         Log.Command(_logger, call.Request.Method);
@@ -60,6 +63,10 @@ internal sealed partial class CommandHandler
                 break;
             case "conncheck":
                 _ = ConnCheckAsync(call);
+                break;
+            // WebSocket sessions live here: refresh them through ws-control; without them, ask the proxy.
+            case "refresh" when Refresh is not null:
+                Refresh(call);
                 break;
             case "refresh":
                 _ = RefreshAsync(call);

@@ -45,6 +45,7 @@ internal sealed partial class HandlerEngine
     {
         var largestBlocks = item.Size >= 0 ? BlocksFor(item.Size) : Math.Max(BlocksFor(item.HttpResponse), BlocksFor(item.HttpStream));
         Stats?.AddMessageReceived(null, largestBlocks < 0 ? null : largestBlocks);
+        WsSessions?.Publish(item);
 
         if (!_subscriptions.TryGetValue(item.Channel, out var set))
         {

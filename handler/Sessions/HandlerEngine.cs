@@ -68,6 +68,9 @@ internal sealed partial class HandlerEngine
     /// </summary>
     public Action<string, bool>? ChannelSubscriptionChanged { get; set; }
 
+    /// <summary>WebSocket sessions (ws-control); published items reach them too. Null = none.</summary>
+    public WebSockets.WsSessions? WsSessions { get; set; }
+
     /// <summary>Runs <paramref name="action"/> on the engine loop.</summary>
     public void Post(Action action) => _work.Writer.TryWrite(action);
 
@@ -355,6 +358,7 @@ internal sealed partial class HandlerEngine
         if (now >= _nextSweepMs)
         {
             _nextSweepMs = now + 1000;
+            WsSessions?.Tick();
             SweepBucket(_buckets[_sweepBucket], now);
             _sweepBucket = (_sweepBucket + 1) % KeepAliveBuckets;
         }

@@ -28,9 +28,10 @@ public sealed class TestBackend : IAsyncDisposable
 
     public List<RecordedRequest> Requests { get; } = [];
 
-    public static async Task<TestBackend> StartAsync(Action<WebApplication> map)
+    /// <param name="port">0 = a free port; else that port (a backend restarted on the same address).</param>
+    public static async Task<TestBackend> StartAsync(Action<WebApplication> map, int port = 0)
     {
-        var port = FreePorts.One();
+        port = port == 0 ? FreePorts.One() : port;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));

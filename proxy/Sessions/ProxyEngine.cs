@@ -9,6 +9,7 @@ using Pushpin.Common.Transport;
 using Pushpin.Common.Zrpc;
 using Pushpin.Proxy.Http;
 using Pushpin.Proxy.Routing;
+using Pushpin.Proxy.WebSockets;
 
 namespace Pushpin.Proxy.Sessions;
 
@@ -44,6 +45,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
     // Requesters bound for zhttp/ route targets, by base spec (created on the loop).
     private readonly Dictionary<string, ZhttpRequester?> _custom = new(StringComparer.Ordinal);
     private ZrpcClient? _accept;
+    private WsProxy? _ws;
     private readonly List<Task> _tasks = [];
 
     public ProxyEngine(ProxyOptions options, RoutesProvider routes, ILogger logger, TimeProvider? time = null)
@@ -69,6 +71,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         _responder = new ZhttpResponder(_options.InstanceId, new ZhttpEndpoints(_options.ConnmgrInSpecs, _options.ConnmgrInStreamSpecs, _options.ConnmgrOutSpecs, Bind: false), _logger);
         _requester = new ZhttpRequester(_options.InstanceId, new ZhttpEndpoints(_options.ConnmgrClientOutSpecs, _options.ConnmgrClientOutStreamSpecs, _options.ConnmgrClientInSpecs, Bind: false), _logger);
         _accept = new ZrpcClient(_options.InstanceId, [_options.HandlerAcceptSpec], bind: true, _logger, "[proxy] handler_accept_spec");
+        _ws = new WsProxy(_options, _routes, _responder, _requester, e => _events.Writer.TryWrite(e), _logger, _time);
         _responder.Start();
         _requester.Start();
         _accept.Start();
@@ -77,6 +80,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             _inspect = new ZrpcClient(_options.InstanceId, [_options.HandlerInspectSpec], bind: true, _logger, "[proxy] handler_inspect_spec");
             _inspect.Start();
         }
+        _ws.Start();
         var ct = _stop.Token;
         StartInternalSockets(ct);
         StartRetrySocket(ct);
@@ -150,6 +154,9 @@ public sealed partial class ProxyEngine : IAsyncDisposable
                         case RoutesChanged:
                             OpenCustomTargets();
                             break;
+                        case WsProxyEvent w:
+                            _ws!.Handle(w);
+                            break;
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -181,6 +188,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         {
             // Best effort.
         }
+        _ws?.Dispose();
         _responder?.Dispose();
         _intreq?.Dispose();
         _retry?.Dispose();
@@ -202,7 +210,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
 
     private void OnInbound(ZhttpPacket p, bool isInternal)
     {
-        if (p.From is null)
+        if (p.From is null || _ws!.TryHandleInbound(p))
         {
             return;
         }
@@ -671,6 +679,10 @@ public sealed partial class ProxyEngine : IAsyncDisposable
 
     private void OnOutbound(ZhttpPacket p)
     {
+        if (_ws!.TryHandleOutbound(p))
+        {
+            return;
+        }
         if (p.Id is null || !_outbound.TryGetValue(p.Id, out var s))
         {
             return;

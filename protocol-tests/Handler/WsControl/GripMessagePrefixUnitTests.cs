@@ -1,5 +1,5 @@
 using System.Text;
-using Pushpin.Handler.WsControl;
+using Pushpin.Common.WsControl;
 
 namespace Pushpin.ProtocolTests.Handler.WsControl;
 

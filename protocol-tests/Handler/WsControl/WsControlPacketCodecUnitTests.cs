@@ -1,5 +1,6 @@
 using System.Text;
 using Pushpin.Common.TNetStrings;
+using Pushpin.Common.WsControl;
 using Pushpin.Handler.WsControl;
 
 namespace Pushpin.ProtocolTests.Handler.WsControl;

@@ -1,7 +1,7 @@
-namespace Pushpin.Handler.WsControl;
+namespace Pushpin.Common.WsControl;
 
 /// <summary>Wire names of <see cref="WsControlItemType"/>.</summary>
-internal static class WsControlItemTypes
+public static class WsControlItemTypes
 {
     public static string? NameOf(WsControlItemType type) => type switch
     {

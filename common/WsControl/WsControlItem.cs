@@ -1,7 +1,7 @@
-namespace Pushpin.Handler.WsControl;
+namespace Pushpin.Common.WsControl;
 
 /// <summary>One item of a ws-control packet; absent fields are null (internals.md §6.2).</summary>
-internal sealed class WsControlItem
+public sealed class WsControlItem
 {
     public required string Cid { get; init; }
 

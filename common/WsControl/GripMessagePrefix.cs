@@ -1,11 +1,11 @@
-namespace Pushpin.Handler.WsControl;
+namespace Pushpin.Common.WsControl;
 
 /// <summary>GRIP mode of a WebSocket connection, from the backend's Sec-WebSocket-Extensions.</summary>
 /// <remarks>
 /// <c>grip</c> turns GRIP mode on; <c>message-prefix=P</c> (token or quoted string) replaces the
 /// default <c>m:</c>. Used by the proxy (raw WS and WOH) to classify backend messages.
 /// </remarks>
-internal sealed class GripMessagePrefix
+public sealed class GripMessagePrefix
 {
     private readonly byte[] _prefixBytes;
 

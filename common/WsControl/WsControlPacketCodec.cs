@@ -1,7 +1,7 @@
 using System.Text;
 using Pushpin.Common.TNetStrings;
 
-namespace Pushpin.Handler.WsControl;
+namespace Pushpin.Common.WsControl;
 
 /// <summary>ws-control packets to and from TNetString (a bare dict, one ZeroMQ frame).</summary>
 /// <remarks>
@@ -9,7 +9,7 @@ namespace Pushpin.Handler.WsControl;
 /// what upstream peers send and rejects a packet whose item lacks <c>cid</c> or <c>type</c>, or
 /// has a field of the wrong kind: the receiver drops such a packet with a log line.
 /// </remarks>
-internal static class WsControlPacketCodec
+public static class WsControlPacketCodec
 {
     public static byte[] Encode(WsControlPacket packet) => TnetString.Encode(ToValue(packet));
 

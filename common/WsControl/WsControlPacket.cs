@@ -1,7 +1,7 @@
-namespace Pushpin.Handler.WsControl;
+namespace Pushpin.Common.WsControl;
 
 /// <summary>A ws-control packet: the sender id and up to <see cref="MaxItems"/> items.</summary>
-internal sealed class WsControlPacket
+public sealed class WsControlPacket
 {
     /// <summary>Senders batch at most this many items (keep-alives) into one packet.</summary>
     public const int MaxItems = 128;

@@ -1,7 +1,7 @@
-namespace Pushpin.Handler.WsControl;
+namespace Pushpin.Common.WsControl;
 
 /// <summary>Item types of ws-control packets (internals.md §6.2).</summary>
-internal enum WsControlItemType
+public enum WsControlItemType
 {
     /// <summary>A type this build does not know; receivers ignore it.</summary>
     Unknown,

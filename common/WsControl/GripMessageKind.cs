@@ -1,7 +1,7 @@
-namespace Pushpin.Handler.WsControl;
+namespace Pushpin.Common.WsControl;
 
 /// <summary>What a backend message is in GRIP mode.</summary>
-internal enum GripMessageKind
+public enum GripMessageKind
 {
     /// <summary><c>c:</c> text: a control message for the handler, never sent to the client.</summary>
     Control,
