@@ -14,8 +14,9 @@ public static class Program
           (pushpin-proxy reads [proxy] from the config: routesfile, debug, sig_iss, sig_key,
            upstream_key, x_forwarded_for[_trusted], set_x_forwarded_protocol,
            accept_x_forwarded_protocol, accept_pushpin_route, cdn_loop, orig_headers_need_mark,
-           accept_timeout_ms, stats_spec, stats_report_interval, stats_connections_max_ttl,
-           and the connmgr_* / handler_accept_spec socket specs.)
+           accept_timeout_ms, auto_cross_origin, log_from, log_user_agent, stats_spec,
+           stats_report_interval, stats_connections_max_ttl, and the connmgr_*,
+           handler_accept_spec, handler_inspect_spec, handler_retry_in_spec and intreq_* specs.)
 
         """;
 

@@ -1257,6 +1257,10 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         {
             sb.Append(' ').Append(status);
         }
+        if (s.IsRetry)
+        {
+            sb.Append(" retry");
+        }
         if (_options.LogUserAgent && s.OrigHeaders.FirstOrDefault(h => h.Is("User-Agent")).Value is { } ua)
         {
             sb.Append(" ua=").Append(ua);
