@@ -49,6 +49,10 @@ internal sealed partial class HttpConnection : IAsyncDisposable
     private long _idleSince;
     private volatile bool _idleTimedOut;
 
+    // When the wheel will next call OnTimer (long.MaxValue = no entry armed), and our handle in it.
+    private long _timerDue = long.MaxValue;
+    private readonly ConnectionTimer _timer;
+
     // An error response RespondAsync decided on, written by HandleRequestAsync once input is quiet.
     private (int Status, string Reason)? _pendingError;
 
@@ -62,6 +66,7 @@ internal sealed partial class HttpConnection : IAsyncDisposable
         _socket = socket;
         _listener = listener;
         _logger = server.Logger;
+        _timer = new ConnectionTimer(this);
         _network = new NetworkStream(socket, ownsSocket: true);
         _tls = listener.Tls ? new SslStream(_network, leaveInnerStreamOpen: true) : null;
         // Room for one whole WebSocket frame (the frame parser needs it in one piece); HTTP heads
@@ -124,28 +129,64 @@ internal sealed partial class HttpConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Called by the sweep: fail a request head that is arriving too slowly, close a connection
-    /// that has waited too long for its next request.
+    /// Called by the sweep when this connection's wheel entry for <paramref name="due"/> came up:
+    /// fail a request head that is arriving too slowly, close a connection that has waited too
+    /// long for its next request, else schedule the next check (timers are lazy, see
+    /// <see cref="TimerWheel{T}"/>).
     /// </summary>
-    public void CheckTimeouts(long now, long headTimeout, long idleTimeout)
+    public void OnTimer(long due, long now, long headTimeout, long idleTimeout)
     {
+        if (Interlocked.CompareExchange(ref _timerDue, long.MaxValue, due) != due)
+        {
+            // Superseded by an earlier entry (which already ran or will).
+            return;
+        }
         if (!_readingHead)
         {
+            // Busy with a request: the next head read arms the timer again.
             return;
         }
         var started = Volatile.Read(ref _headStarted);
         if (started != 0)
         {
-            if (now - started > headTimeout && !_headTimedOut)
+            if (now - started > headTimeout)
             {
                 _headTimedOut = true;
                 WakeReader();
             }
+            else
+            {
+                ArmTimer(started + headTimeout + 1);
+            }
+            return;
         }
-        else if (now - Volatile.Read(ref _idleSince) > idleTimeout && !_idleTimedOut)
+        var idleSince = Volatile.Read(ref _idleSince);
+        if (now - idleSince > idleTimeout)
         {
             _idleTimedOut = true;
             WakeReader();
+            return;
+        }
+        // A head may start arriving any moment: check again by then at the latest.
+        ArmTimer(Math.Min(idleSince + idleTimeout, now + headTimeout) + 1);
+    }
+
+    /// <summary>Makes sure the wheel calls <see cref="OnTimer"/> no later than <paramref name="due"/>.</summary>
+    private void ArmTimer(long due)
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _timerDue);
+            if (due >= current)
+            {
+                // An earlier entry exists; it re-arms for the rest when it fires.
+                return;
+            }
+            if (Interlocked.CompareExchange(ref _timerDue, due, current) == current)
+            {
+                _server.Timers.Schedule(_timer, due);
+                return;
+            }
         }
     }
 
@@ -177,10 +218,14 @@ internal sealed partial class HttpConnection : IAsyncDisposable
 
     private async Task<HttpRequestHead?> ReadHeadAsync(CancellationToken ct)
     {
+        var now = Environment.TickCount64;
         Volatile.Write(ref _headStarted, 0);
-        Volatile.Write(ref _idleSince, Environment.TickCount64);
+        Volatile.Write(ref _idleSince, now);
         _idleTimedOut = false;
         _readingHead = true;
+        // Set after _readingHead, so an entry firing meanwhile sees the read and re-arms.
+        var options = _server.Options;
+        ArmTimer(now + (long)Math.Min(options.HeaderTimeout.TotalMilliseconds, options.IdleTimeout.TotalMilliseconds) + 1);
         try
         {
             while (true)
@@ -294,6 +339,7 @@ internal sealed partial class HttpConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _timer.Release();
         await _input.CompleteAsync().ConfigureAwait(false);
         try
         {

@@ -28,6 +28,8 @@ internal sealed partial class HttpServer : IAsyncDisposable
     {
         _options = options;
         _logger = logger;
+        // One slot per sweep tick; 4096 ticks of 1 s cover any timeout without extra turns.
+        Timers = new TimerWheel<ConnectionTimer>((long)options.SweepInterval.TotalMilliseconds, 4096, Environment.TickCount64);
         // A burst of new requests must queue for the proxy, not fail: the transport refuses (503)
         // when the PUSH cannot take a packet at once, so give it room (upstream's 128 was measured
         // against a sender that waits instead). With no responder connected at all it still fails fast.
@@ -58,6 +60,9 @@ internal sealed partial class HttpServer : IAsyncDisposable
     }
 
     internal ServerOptions Options => _options;
+
+    /// <summary>Head and idle deadlines of the connections, advanced by the sweep.</summary>
+    internal TimerWheel<ConnectionTimer> Timers { get; }
 
     internal ILogger Logger => _logger;
 
@@ -240,6 +245,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
         var headTimeout = (long)_options.HeaderTimeout.TotalMilliseconds;
         var idleTimeout = (long)_options.IdleTimeout.TotalMilliseconds;
         var batches = new Dictionary<string, KeepAliveBatch>(StringComparer.Ordinal);
+        var fired = new List<(ConnectionTimer Owner, long Due)>();
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
@@ -271,10 +277,13 @@ internal sealed partial class HttpServer : IAsyncDisposable
                     batch.AnyDue |= idle >= keepAlive;
                 }
                 SendKeepAliveBatches(batches, now);
-                foreach (var (_, connection) in _connections)
+                // Connections: only those whose head/idle deadline came due (the wheel), not all.
+                Timers.Advance(now, fired);
+                foreach (var (handle, due) in fired)
                 {
-                    connection.CheckTimeouts(now, headTimeout, idleTimeout);
+                    handle.Connection?.OnTimer(due, now, headTimeout, idleTimeout);
                 }
+                fired.Clear();
             }
         }
         catch (OperationCanceledException)

@@ -73,11 +73,19 @@ internal sealed class ServerHarness : IAsyncDisposable
     /// <summary>Sends requests until one reaches the responder both ways (zmq connects are asynchronous).</summary>
     private async Task ProbeAsync()
     {
+        var attempt = 0;
         await Eventually.TrueAsync(async () =>
         {
             using var client = await ConnectAsync();
-            await client.SendAsync("GET /probe HTTP/1.1\r\nHost: probe\r\n\r\n");
-            var packet = await NextPacketAsync(TimeSpan.FromMilliseconds(500));
+            var path = $"/probe{++attempt}";
+            await client.SendAsync($"GET {path} HTTP/1.1\r\nHost: probe\r\n\r\n");
+            // A slow start can deliver an earlier attempt's request late: skip those.
+            ZhttpPacket? packet;
+            do
+            {
+                packet = await NextPacketAsync(TimeSpan.FromMilliseconds(500));
+            }
+            while (packet is not null && packet.Uri != "http://probe" + path);
             if (packet is null)
             {
                 return false;
