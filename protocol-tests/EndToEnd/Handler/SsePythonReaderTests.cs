@@ -57,7 +57,7 @@ public sealed class SsePythonReaderTests
         await using var pushpin = await PushpinCluster.StartAsync([$"* {backend.Target}"]);
         await using var py = ChildProcess.Start("/usr/bin/python3", ["-c", Reader, new Uri(pushpin.BaseUri, "/events").ToString()]);
         await Eventually.TrueAsync(() => py.Lines.Any(l => l.StartsWith("status ", StringComparison.Ordinal)), "reader connected\n" + py.Output);
-        Assert.That(py.Lines.First(l => l.StartsWith("status ", StringComparison.Ordinal)), Is.EqualTo("status 200 text/event-stream"));
+        Assert.That(py.Lines.First(l => l.StartsWith("status ", StringComparison.Ordinal)), Is.EqualTo("status 200 text/event-stream"), py.Output);
 
         // Keep-alive comments arrive while nothing is published.
         await Eventually.TrueAsync(() => py.Lines.Count(l => l == "comment") >= 2, "keep-alive comments\n" + py.Output, TimeSpan.FromSeconds(10));
@@ -71,7 +71,8 @@ public sealed class SsePythonReaderTests
         }
         Assert.That(await py.WaitForExitAsync(TimeSpan.FromSeconds(20)), Is.EqualTo(0), py.Output);
         var events = py.Lines.Where(l => l.StartsWith("event ", StringComparison.Ordinal)).ToList();
-        Assert.That(events[0], Is.EqualTo("event update one"));
+        Assert.That(events, Has.Count.EqualTo(2), py.Output);
+        Assert.That(events[0], Is.EqualTo("event update one"), py.Output);
         Assert.That(events[1], Is.EqualTo(@"event message two\nlines"), "two data lines, joined by the reader");
     }
 }
