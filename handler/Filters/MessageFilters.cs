@@ -131,7 +131,11 @@ internal static class MessageFilters
     }
 
     private static byte[]? VarSubst(FilterContext ctx, byte[] content, out string? error) =>
-        ContentFormat.Process(content, (char type, byte[]? arg, out string? e) =>
+        ContentFormat.Process(content, VariableDirective(name => ctx.SubscriptionMeta.GetValueOrDefault(name)), out error);
+
+    // %(name)s: the named variable, or an error naming it (var-subst and id_format share it).
+    private static ContentFormat.DirectiveHandler VariableDirective(Func<string, string?> lookup) =>
+        (char type, byte[]? arg, out string? e) =>
         {
             e = null;
             if (type != 's')
@@ -145,13 +149,13 @@ internal static class MessageFilters
                 return null;
             }
             var name = Encoding.UTF8.GetString(arg);
-            if (!ctx.SubscriptionMeta.TryGetValue(name, out var value))
+            if (lookup(name) is not { } value)
             {
                 e = $"No such variable '{name}'";
                 return null;
             }
             return Encoding.UTF8.GetBytes(value);
-        }, out error);
+        };
 
     // Renders sub meta id_format (with %(channel)s = that channel's prev-id) to the default id,
     // then replaces %I / %(literal)I in the content, hex-encoded with id_encoding=hex.
@@ -165,27 +169,7 @@ internal static class MessageFilters
         byte[]? defaultId = null;
         if (ctx.PrevIds.Count > 0)
         {
-            defaultId = ContentFormat.Process(Encoding.UTF8.GetBytes(idFormat), (char type, byte[]? arg, out string? e) =>
-            {
-                e = null;
-                if (type != 's')
-                {
-                    e = $"Unknown directive '{type}'";
-                    return null;
-                }
-                if (arg is null)
-                {
-                    e = "Directive 's' requires argument";
-                    return null;
-                }
-                var name = Encoding.UTF8.GetString(arg);
-                if (ctx.PrevIds.GetValueOrDefault(name) is not { } v)
-                {
-                    e = $"No such variable '{name}'";
-                    return null;
-                }
-                return Encoding.UTF8.GetBytes(v);
-            }, out var renderError);
+            defaultId = ContentFormat.Process(Encoding.UTF8.GetBytes(idFormat), VariableDirective(name => ctx.PrevIds.GetValueOrDefault(name)), out var renderError);
             if (defaultId is null)
             {
                 error = $"failed to render ID: {renderError}";
