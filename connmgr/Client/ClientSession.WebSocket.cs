@@ -70,7 +70,8 @@ internal sealed partial class ClientSession
                 await RejectAsync(reader, head, ct).ConfigureAwait(false);
                 return;
             }
-            var deflate = CheckHandshakeAnswer(head, key, offerDeflate);
+            var passThrough = RequestedPassThroughExtensions();
+            var deflate = CheckHandshakeAnswer(head, key, offerDeflate, passThrough, out var answeredPassThrough);
             using var receiver = new WebSocketReceiver(WebSocketRole.Client, deflate, MaxWebSocketMessage, MaxWebSocketFrame);
             using var sender = new WebSocketSender(WebSocketRole.Client, deflate);
             _wsSender = sender;
@@ -84,6 +85,11 @@ internal sealed partial class ClientSession
                 {
                     headers.Add(new HttpHeader(h.Name, h.Value));
                 }
+            }
+            if (answeredPassThrough.Count > 0)
+            {
+                // Extensions the requester asked for (e.g. the proxy's grip) are the requester's business.
+                headers.Add(new HttpHeader("Sec-WebSocket-Extensions", string.Join(", ", answeredPassThrough)));
             }
             lock (_lock)
             {
@@ -139,6 +145,11 @@ internal sealed partial class ClientSession
         if (offerDeflate)
         {
             HttpResponseWriter.WriteHeader(writer, "Sec-WebSocket-Extensions", PerMessageDeflateNegotiator.ClientOffer);
+        }
+        var passThrough = RequestedPassThroughExtensions();
+        if (passThrough.Count > 0)
+        {
+            HttpResponseWriter.WriteHeader(writer, "Sec-WebSocket-Extensions", string.Join(", ", passThrough));
         }
         foreach (var h in _initial.Headers ?? [])
         {
@@ -248,8 +259,9 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>Checks the 101 (RFC 6455 §4.1): upgrade tokens, the accept value, extensions we offered. Returns the deflate settings.</summary>
-    private static PerMessageDeflateParameters? CheckHandshakeAnswer(HttpResponseHead head, string key, bool offeredDeflate)
+    private static PerMessageDeflateParameters? CheckHandshakeAnswer(HttpResponseHead head, string key, bool offeredDeflate, List<string> passThroughOffered, out List<string> passThroughAnswered)
     {
+        passThroughAnswered = [];
         string? accept = null;
         var upgrade = false;
         var connection = false;
@@ -270,7 +282,17 @@ internal sealed partial class ClientSession
             }
             else if (h.Name.Equals("Sec-WebSocket-Extensions", StringComparison.OrdinalIgnoreCase))
             {
-                extensions.Add(h.Value);
+                foreach (var element in h.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (passThroughOffered.Any(o => ExtensionName(o).Equals(ExtensionName(element), StringComparison.OrdinalIgnoreCase)))
+                    {
+                        passThroughAnswered.Add(element);
+                    }
+                    else
+                    {
+                        extensions.Add(element);
+                    }
+                }
             }
         }
         if (!upgrade || !connection)
@@ -290,6 +312,36 @@ internal sealed partial class ClientSession
             throw new ExchangeException("undefined-condition", "extension answer we did not offer or cannot use");
         }
         return parameters;
+    }
+
+    /// <summary>
+    /// Extensions the requester offered that are not this hop's compression (the proxy offers
+    /// <c>grip</c>, behavior.md §7.2): offered to the backend as given, answers passed back.
+    /// </summary>
+    private List<string> RequestedPassThroughExtensions()
+    {
+        var result = new List<string>();
+        foreach (var h in _initial.Headers ?? [])
+        {
+            if (!h.Is("Sec-WebSocket-Extensions"))
+            {
+                continue;
+            }
+            foreach (var element in h.Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!ExtensionName(element).Equals("permessage-deflate", StringComparison.OrdinalIgnoreCase))
+                {
+                    result.Add(element);
+                }
+            }
+        }
+        return result;
+    }
+
+    private static string ExtensionName(string element)
+    {
+        var semi = element.IndexOf(';', StringComparison.Ordinal);
+        return (semi < 0 ? element : element[..semi]).Trim();
     }
 
     /// <summary>Ends the relay: with <c>cancel</c> to the requester (true) or quietly (both closes exchanged).</summary>

@@ -37,7 +37,8 @@ internal sealed partial class WsSessions
 
     public StatsAggregator? Stats { get; set; }
 
-    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+    // Monotonic milliseconds (tests drive the clock through timestamps).
+    private long NowMs => (long)(_time.GetTimestamp() * 1000.0 / _time.TimestampFrequency);
 
     /// <summary>The cids subscribed to <paramref name="channel"/>.</summary>
     public IReadOnlyList<string> CidsOf(string channel) =>

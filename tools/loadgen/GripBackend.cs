@@ -47,6 +47,20 @@ public sealed class GripBackend : IAsyncDisposable
             ctx.Response.Headers["Grip-Timeout"] = "60";
             return Results.Text("timeout\n", "text/plain");
         });
+        // WebSocket-over-HTTP echo: every TEXT event comes back as is (OPEN accepted with GRIP).
+        app.MapPost("/woh/{**rest}", async (HttpContext ctx) =>
+        {
+            using var ms = new MemoryStream();
+            await ctx.Request.Body.CopyToAsync(ms).ConfigureAwait(false);
+            var body = ms.ToArray();
+            ctx.Response.ContentType = "application/websocket-events";
+            if (body.AsSpan().StartsWith("OPEN\r\n"u8))
+            {
+                ctx.Response.Headers["Sec-WebSocket-Extensions"] = "grip";
+                body = "OPEN\r\n"u8.ToArray();
+            }
+            await ctx.Response.Body.WriteAsync(body).ConfigureAwait(false);
+        });
         await app.StartAsync().ConfigureAwait(false);
         return new GripBackend(app, port);
     }

@@ -89,6 +89,10 @@ public static class Program
         longpollCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
             w.Write("longpoll", await LongPollScenario.RunAsync(t, r.GetValue(connections), TimeSpan.FromSeconds(r.GetValue(duration)), r.GetValue(batch), ct).ConfigureAwait(false))));
 
+        var wohCmd = new Command("wsoverhttp", "N WebSocket clients echoing through WebSocket-over-HTTP (/woh → backend, over_http): round trips/s") { connections, duration };
+        wohCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
+            w.Write("wsoverhttp", await WsOverHttpScenario.RunAsync(t, r.GetValue(connections), TimeSpan.FromSeconds(r.GetValue(duration)), ct).ConfigureAwait(false))));
+
         var backendCmd = new Command("backend", "Only run the built-in GRIP backend (until Ctrl-C)");
         backendCmd.SetAction(async (r, ct) =>
         {
@@ -103,6 +107,7 @@ public static class Program
         root.Subcommands.Add(fanoutCmd);
         root.Subcommands.Add(manyCmd);
         root.Subcommands.Add(longpollCmd);
+        root.Subcommands.Add(wohCmd);
         root.Subcommands.Add(backendCmd);
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }

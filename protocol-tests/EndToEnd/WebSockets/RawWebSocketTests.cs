@@ -25,6 +25,19 @@ public sealed class RawWebSocketTests
         _backend = await TestBackend.StartAsync(app =>
         {
             app.UseWebSockets();
+            app.Map("/grip/{channel}", async (HttpContext ctx, string channel) =>
+            {
+                var offered = ctx.Request.Headers["Sec-WebSocket-Extensions"].ToString();
+                if (offered.Contains("grip", StringComparison.Ordinal))
+                {
+                    ctx.Response.Headers["Sec-WebSocket-Extensions"] = "grip; message-prefix=x:";
+                }
+                using var ws = await ctx.WebSockets.AcceptWebSocketAsync();
+                await ws.SendAsync(Encoding.UTF8.GetBytes("c:{\"type\":\"subscribe\",\"channel\":\"" + channel + "\"}"), WebSocketMessageType.Text, true, ctx.RequestAborted);
+                await ws.SendAsync("not prefixed: dropped"u8.ToArray(), WebSocketMessageType.Text, true, ctx.RequestAborted);
+                await ws.SendAsync("x:welcome"u8.ToArray(), WebSocketMessageType.Text, true, ctx.RequestAborted);
+                await EchoAsync(ws, ctx.RequestAborted);
+            });
             app.Map("/reject", () => Results.Text("no websockets here\n", "text/plain", statusCode: 404));
             app.Map("/{**path}", async (HttpContext ctx) =>
             {
@@ -112,9 +125,9 @@ public sealed class RawWebSocketTests
     {
         using var ws = await ConnectAsync("echo", ct);
         await ws.SendAsync("hello raw"u8.ToArray(), WebSocketMessageType.Text, true, ct);
-        Assert.That(await WebSocketOverHttpTests.ReceiveTextAsync(ws, ct), Is.EqualTo("hello raw"));
+        Assert.That(await WsClients.ReceiveTextAsync(ws, ct), Is.EqualTo("hello raw"));
         await ws.SendAsync(new byte[] { 0, 1, 2, 255 }, WebSocketMessageType.Binary, true, ct);
-        var (type, data, _) = await WebSocketOverHttpTests.ReceiveAsync(ws, ct);
+        var (type, data, _) = await WsClients.ReceiveAsync(ws, ct);
         Assert.Multiple(() =>
         {
             Assert.That(type, Is.EqualTo(WebSocketMessageType.Binary));
@@ -125,18 +138,31 @@ public sealed class RawWebSocketTests
     }
 
     [Test]
+    public async Task Grip_extension_turns_on_control_messages_prefixes_and_publishing(CancellationToken ct)
+    {
+        using var http = new HttpClient();
+        using var ws = new ClientWebSocket();
+        await ws.ConnectAsync(WsUri("grip/rawroom"), ct);
+        Assert.That(await WsClients.ReceiveTextAsync(ws, ct), Is.EqualTo("welcome"), "the control message and the unprefixed one never reach the client");
+        ws.Dispose();
+        using var subscribed = await WsClients.ConnectSubscribedAsync(http, _pushpin, WsUri("grip/rawroom"), "rawroom", ct);
+        await WsClients.PublishAsync(http, _pushpin, new { channel = "rawroom", formats = new Dictionary<string, object> { ["ws-message"] = new { content = "pushed raw" } } }, ct);
+        Assert.That(await WsClients.ReceiveTextAsync(subscribed, ct), Is.EqualTo("pushed raw"));
+    }
+
+    [Test]
     public async Task One_MiB_and_fragmented_messages_arrive_whole(CancellationToken ct)
     {
         using var ws = await ConnectAsync("big", ct);
         var big = new byte[1024 * 1024];
         new Random(11).NextBytes(big);
         await ws.SendAsync(big, WebSocketMessageType.Binary, true, ct);
-        var (_, data, _) = await WebSocketOverHttpTests.ReceiveAsync(ws, ct);
+        var (_, data, _) = await WsClients.ReceiveAsync(ws, ct);
         Assert.That(data, Is.EqualTo(big));
         await ws.SendAsync("a"u8.ToArray(), WebSocketMessageType.Text, false, ct);
         await ws.SendAsync("b"u8.ToArray(), WebSocketMessageType.Text, false, ct);
         await ws.SendAsync("c"u8.ToArray(), WebSocketMessageType.Text, true, ct);
-        Assert.That(await WebSocketOverHttpTests.ReceiveTextAsync(ws, ct), Is.EqualTo("abc"));
+        Assert.That(await WsClients.ReceiveTextAsync(ws, ct), Is.EqualTo("abc"));
     }
 
     [Test]
@@ -156,7 +182,7 @@ public sealed class RawWebSocketTests
     {
         using var ws = await ConnectAsync("bclose", ct);
         await ws.SendAsync("close-me"u8.ToArray(), WebSocketMessageType.Text, true, ct);
-        var (type, _, last) = await WebSocketOverHttpTests.ReceiveAsync(ws, ct);
+        var (type, _, last) = await WsClients.ReceiveAsync(ws, ct);
         Assert.Multiple(() =>
         {
             Assert.That(type, Is.EqualTo(WebSocketMessageType.Close));
@@ -199,7 +225,7 @@ public sealed class RawWebSocketTests
         // Still serving.
         using var ws = await ConnectAsync("after-bad", ct);
         await ws.SendAsync("still up"u8.ToArray(), WebSocketMessageType.Text, true, ct);
-        Assert.That(await WebSocketOverHttpTests.ReceiveTextAsync(ws, ct), Is.EqualTo("still up"));
+        Assert.That(await WsClients.ReceiveTextAsync(ws, ct), Is.EqualTo("still up"));
     }
 
     private static async Task<byte[]> ReadUntilAsync(NetworkStream stream, byte[]? terminator, CancellationToken ct, int count = 0)

@@ -58,69 +58,18 @@ public sealed class WebSocketOverHttpTests
         return ws;
     }
 
-    internal static async Task<(WebSocketMessageType Type, byte[] Data, WebSocketReceiveResult Last)> ReceiveAsync(WebSocket ws, CancellationToken ct, TimeSpan? timeout = null)
-    {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        cts.CancelAfter(timeout ?? TimeSpan.FromSeconds(20));
-        var buffer = new byte[64 * 1024];
-        using var ms = new MemoryStream();
-        while (true)
-        {
-            var r = await ws.ReceiveAsync(buffer, cts.Token);
-            ms.Write(buffer, 0, r.Count);
-            if (r.EndOfMessage || r.MessageType == WebSocketMessageType.Close)
-            {
-                return (r.MessageType, ms.ToArray(), r);
-            }
-        }
-    }
+    private Task PublishAsync(object item, CancellationToken ct) => WsClients.PublishAsync(_http, _pushpin, item, ct);
 
-    /// <summary>The next text message, skipping subscription probes.</summary>
-    internal static async Task<string> ReceiveTextAsync(WebSocket ws, CancellationToken ct)
-    {
-        while (true)
-        {
-            var (type, data, _) = await ReceiveAsync(ws, ct);
-            Assert.That(type, Is.EqualTo(WebSocketMessageType.Text));
-            var text = Encoding.UTF8.GetString(data);
-            if (text != Probe)
-            {
-                return text;
-            }
-        }
-    }
+    private Task<ClientWebSocket> ConnectSubscribedAsync(string channel, CancellationToken ct) =>
+        WsClients.ConnectSubscribedAsync(_http, _pushpin, WsUri(channel), channel, ct);
 
-    internal const string Probe = "probe";
+    private static Task<(WebSocketMessageType Type, byte[] Data, WebSocketReceiveResult Last)> ReceiveAsync(WebSocket ws, CancellationToken ct) => WsClients.ReceiveAsync(ws, ct);
 
-    private static Task SendTextAsync(WebSocket ws, string text, CancellationToken ct) =>
-        ws.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, ct);
+    private static Task<string> ReceiveTextAsync(WebSocket ws, CancellationToken ct) => WsClients.ReceiveTextAsync(ws, ct);
 
-    private async Task PublishAsync(object item, CancellationToken ct)
-    {
-        // The publish API wants a Content-Length (no chunked bodies).
-        using var content = new StringContent(System.Text.Json.JsonSerializer.Serialize(new { items = new[] { item } }), Encoding.UTF8, "application/json");
-        using var response = await _http.PostAsync(_pushpin.PublishUri, content, ct);
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync(ct));
-    }
+    private static Task SendTextAsync(WebSocket ws, string text, CancellationToken ct) => WsClients.SendTextAsync(ws, text, ct);
 
-    /// <summary>
-    /// Connects and waits until the handler has the subscription (the backend's subscribe and
-    /// a publish race, as upstream): publishes probes until one arrives.
-    /// </summary>
-    private async Task<ClientWebSocket> ConnectSubscribedAsync(string channel, CancellationToken ct)
-    {
-        var ws = await ConnectAsync(channel, ct);
-        var first = ReceiveAsync(ws, ct);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!first.IsCompleted && DateTime.UtcNow < deadline)
-        {
-            await PublishAsync(new { channel, formats = new Dictionary<string, object> { ["ws-message"] = new { content = Probe } } }, ct);
-            await Task.WhenAny(first, Task.Delay(200, ct));
-        }
-        var (_, data, _) = await first;
-        Assert.That(Encoding.UTF8.GetString(data), Is.EqualTo(Probe));
-        return ws;
-    }
+    private const string Probe = WsClients.Probe;
 
     [Test]
     public async Task Echo_goes_through_the_backend_with_the_grip_prefix_stripped(CancellationToken ct)
@@ -249,8 +198,8 @@ public sealed class WebSocketOverHttpTests
         var clients = new List<ClientWebSocket>();
         try
         {
-            var connects = Enumerable.Range(0, 100).Select(_ => ConnectSubscribedAsync("room-fanout", ct));
-            clients.AddRange(await Task.WhenAll(connects));
+            clients.AddRange(await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => ConnectAsync("room-fanout", ct))));
+            await WsClients.WaitSubscribedAsync(_http, _pushpin, clients, "room-fanout", ct);
             await PublishAsync(new { channel = "room-fanout", formats = new Dictionary<string, object> { ["ws-message"] = new { content = "to everyone" } } }, ct);
             var received = await Task.WhenAll(clients.Select(c => ReceiveTextAsync(c, ct)));
             Assert.That(received, Is.All.EqualTo("to everyone"));
