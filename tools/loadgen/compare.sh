@@ -3,7 +3,7 @@
 # a time on this machine, and appends every result as a JSON line to $OUT.
 # usage: tools/loadgen/compare.sh [OUT.jsonl]   (after `dotnet build -c Release Pushpin.slnx`)
 # Scale with env vars: PROXY_CONN, PROXY_SECS, HOLDS, FANOUT_SUBS, FANOUT_MSGS, ZMQ_MSGS, MANY_CHANS,
-# LP_CLIENTS, LP_SECS. Every result carries the machine's 1-minute load average (load_avg_1m).
+# LP_CLIENTS, LP_SECS, WOH_CLIENTS, WOH_SECS. Every result carries the machine's 1-minute load average (load_avg_1m).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="$root/artifacts/bin"
@@ -32,6 +32,7 @@ run_scenarios() { # name client publish procs zmq-push-spec server-pid
   "$bin/pushpin-loadgen" fanout "${common[@]}" -c "${FANOUT_SUBS:-1000}" -m "${ZMQ_MSGS:-1000}" --zmq "$5" --burst 200
   "$bin/pushpin-loadgen" manychan "${common[@]}" -c "${MANY_CHANS:-2000}" -m 1
   "$bin/pushpin-loadgen" longpoll "${common[@]}" -c "${LP_CLIENTS:-200}" -d "${LP_SECS:-10}"
+  "$bin/pushpin-loadgen" wsoverhttp "${common[@]}" -c "${WOH_CLIENTS:-50}" -d "${WOH_SECS:-10}"
   uptime
 }
 
@@ -42,7 +43,7 @@ wait_http "http://127.0.0.1:$backend_port/hello"
 
 if command -v pushpin >/dev/null; then
   mkdir -p "$work/up/run" "$work/up/log"
-  echo "* 127.0.0.1:$backend_port" > "$work/up/routes"
+  printf '*,path_beg=/woh 127.0.0.1:%s,over_http\n* 127.0.0.1:%s\n' $backend_port $backend_port > "$work/up/routes"
   cat > "$work/up/pushpin.conf" <<CONF
 [global]
 include={libdir}/internal.conf
@@ -78,7 +79,7 @@ CONF
 fi
 
 mkdir -p "$work/ours"
-echo "* 127.0.0.1:$backend_port" > "$work/ours/routes"
+printf '*,path_beg=/woh 127.0.0.1:%s,over_http\n* 127.0.0.1:%s\n' $backend_port $backend_port > "$work/ours/routes"
 cat > "$work/ours/pushpin.toml" <<CONF
 [global]
 rundir = "$work/ours/run"
