@@ -169,6 +169,8 @@ internal sealed partial class HandlerServer
             _ready.TrySetResult();
             await engineTask.ConfigureAwait(false);
             await Task.WhenAll(pumps).ConfigureAwait(false);
+            // The engine ended its held sessions on the way out: let those packets leave (bounded).
+            await responder.DrainAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
         }
         finally
         {

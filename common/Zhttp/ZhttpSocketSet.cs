@@ -90,6 +90,25 @@ public abstract partial class ZhttpSocketSet : IDisposable
         _thread.Start();
     }
 
+    /// <summary>
+    /// Waits until every queued packet went to its socket (ROUTER backlog included), at most
+    /// <paramref name="timeout"/>; for a clean stop before <see cref="Dispose"/> (the sockets'
+    /// linger then covers the wire). Returns false on timeout.
+    /// </summary>
+    public async Task<bool> DrainAsync(TimeSpan timeout)
+    {
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (!_outgoing.IsEmpty || _routerBacklog.Count > 0)
+        {
+            if (Environment.TickCount64 >= deadline)
+            {
+                return false;
+            }
+            await Task.Delay(10).ConfigureAwait(false);
+        }
+        return true;
+    }
+
     /// <summary>Queues a packet for the ROUTER, addressed to <paramref name="peerId"/>.</summary>
     public void SendToRouter(string peerId, ZhttpPacket packet) =>
         _outgoing.Enqueue(new Outgoing(OutgoingKind.Router, peerId, ZhttpCodec.Encode(packet), packet.Id));

@@ -99,6 +99,19 @@ internal sealed partial class HandlerEngine
             // Shutting down.
         }
         await ticker.ConfigureAwait(false);
+        // The loop is over, so this still runs alone: end every held session before the sockets close.
+        ShutdownSessions();
+    }
+
+    /// <summary>Ends every held session cleanly (streams get their last chunk); for a stop.</summary>
+    internal void ShutdownSessions()
+    {
+        foreach (var session in _sessions.Values)
+        {
+            session.Shutdown();
+        }
+        Log.SessionsShutdown(_ctx.Logger, _sessions.Count);
+        _sessions.Clear();
     }
 
     private async Task TickLoopAsync(PeriodicTimer tick, CancellationToken ct)
@@ -499,6 +512,9 @@ internal sealed partial class HandlerEngine
 
     private static partial class Log
     {
+        [LoggerMessage(EventId = 419, Level = LogLevel.Information, Message = "stopping: ended {Count} held sessions")]
+        public static partial void SessionsShutdown(ILogger logger, int count);
+
         [LoggerMessage(EventId = 400, Level = LogLevel.Error, Message = "engine: work item failed")]
         public static partial void WorkFailed(ILogger logger, Exception ex);
 

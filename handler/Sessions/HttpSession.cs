@@ -260,6 +260,35 @@ internal sealed partial class HttpSession
 
     public void SendSingleKeepAlive() => Send(NewPacket(ZhttpPacketType.KeepAlive));
 
+    /// <summary>
+    /// The handler is stopping. A stream ends with its last (empty) data packet so the client
+    /// gets a complete body (body still waiting for credits is dropped); a response hold is
+    /// cancelled, which is what upstream's sessions send when the handler exits.
+    /// </summary>
+    public void Shutdown()
+    {
+        if (Finished || Retrying)
+        {
+            return;
+        }
+        if (Mode == HoldMode.Response)
+        {
+            Send(NewPacket(ZhttpPacketType.Cancel));
+            End();
+            return;
+        }
+        _closing = true;
+        _keepAliveDue = long.MaxValue;
+        _queue.Clear();
+        Flush();
+        if (!Finished)
+        {
+            ReleasePending();
+            Send(NewPacket(ZhttpPacketType.Data));
+            Finished = true;
+        }
+    }
+
     /// <summary>Forgets the session without sending anything (expired, or the requester ended it).</summary>
     public void End()
     {

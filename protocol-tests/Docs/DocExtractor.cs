@@ -6,13 +6,13 @@ namespace Pushpin.ProtocolTests.Docs;
 /// (started and left running; its output is checked at the end of the page), <c>toml test</c>,
 /// <c>ini test</c> (a config that must load and validate), <c>toml runner-error</c> (a config the
 /// runner must refuse before starting anything), <c>routes test</c> (lines that must parse),
-/// <c>python test</c> (run with python3), <c>sh websocket</c> (not run until WebSockets land).
+/// <c>python test</c> (run with python3).
 /// A fence with info <c>output</c> right after an example holds the lines its output must contain
 /// in order. Other fences (plain <c>sh</c>, <c>toml</c>...) are illustrations and not run.
 /// </summary>
 public static class DocExtractor
 {
-    private static readonly HashSet<string> Modes = new(StringComparer.Ordinal) { "test", "background", "runner-error", "websocket" };
+    private static readonly HashSet<string> Modes = new(StringComparer.Ordinal) { "test", "background", "runner-error" };
 
     public static string DocsDirectory => Path.Combine(Support.Artifacts.RepoRoot, "docs");
 

@@ -84,6 +84,39 @@ public sealed class HandlerEngineUnitTests
     }
 
     [Test]
+    public void Stop_ends_a_held_stream_with_its_last_empty_packet()
+    {
+        Accept("a", Stream);
+        _out.Sent.Clear();
+        _engine.ShutdownSessions();
+        var last = _out.Sent.Single().Packet;
+        Assert.That((last.Id, last.Type, last.More, last.Body.Length), Is.EqualTo(("a", ZhttpPacketType.Data, false, 0)));
+        Assert.That(_engine.SessionCount, Is.Zero);
+    }
+
+    [Test]
+    public void Stop_drops_body_waiting_for_credits_but_still_ends_the_stream()
+    {
+        Accept("a", Stream, credits: 2);
+        _engine.Publish(Item("""{"channel":"c","formats":{"http-stream":{"content":"hello"}}}"""));
+        _out.Sent.Clear();
+        _engine.ShutdownSessions();
+        var last = _out.Sent.Last().Packet;
+        Assert.That((last.Type, last.More), Is.EqualTo((ZhttpPacketType.Data, false)), "the final packet");
+        Assert.That(_out.Sent.Sum(s => s.Packet.Body.Length), Is.Zero, "no body beyond the credits");
+    }
+
+    [Test]
+    public void Stop_cancels_a_held_long_poll_as_upstream()
+    {
+        Accept("a", [("Grip-Hold", "response"), ("Grip-Channel", "c")]);
+        _out.Sent.Clear();
+        _engine.ShutdownSessions();
+        Assert.That(_out.Sent.Select(s => (s.Packet.Id, s.Packet.Type)), Is.EqualTo(new[] { ("a", ZhttpPacketType.Cancel) }));
+        Assert.That(_engine.SessionCount, Is.Zero);
+    }
+
+    [Test]
     public void Session_without_packets_for_60_seconds_expires()
     {
         Accept("a", Stream);

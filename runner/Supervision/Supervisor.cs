@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Pushpin.Common.Config;
 using Pushpin.Runner.Settings;
 
 namespace Pushpin.Runner.Supervision;
@@ -7,8 +8,10 @@ namespace Pushpin.Runner.Supervision;
 /// <summary>
 /// Starts the children in order (connmgr, proxy, handler), restarts one that dies (with the
 /// backoff of <see cref="CrashLoopPolicy"/>), gives up with exit code 1 on a crash loop, and on
-/// SIGINT/SIGTERM sends SIGTERM to every child, SIGKILL after <see cref="GracePeriod"/>, then
-/// exits 0. All state changes happen on one loop fed by a channel.
+/// SIGINT/SIGTERM stops the children: SIGTERM to all but connmgr first, to connmgr once they are
+/// gone (or after half the grace period) so it can still write what the handler ends its held
+/// sessions with, SIGKILL after <see cref="GracePeriod"/>, then exits 0. All state changes happen
+/// on one loop fed by a channel.
 /// </summary>
 internal sealed partial class Supervisor : IDisposable
 {
@@ -18,6 +21,7 @@ internal sealed partial class Supervisor : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private bool _stopping;
+    private bool _frontStopping;
     private DateTimeOffset _stopRequestedAt;
     private int _exitCode;
 
@@ -101,6 +105,9 @@ internal sealed partial class Supervisor : IDisposable
                     BeginStop();
                 }
                 break;
+            case SupervisorEvent.FrontStopDue:
+                StopFront();
+                break;
             case SupervisorEvent.KillDue:
                 KillAll();
                 break;
@@ -121,6 +128,10 @@ internal sealed partial class Supervisor : IDisposable
         if (_stopping)
         {
             LogChildStopped(_logger, service.Name, Describe(exitCode));
+            if (_services.TrueForAll(s => IsFront(s) || !s.Running))
+            {
+                StopFront();
+            }
             return;
         }
         LogUnexpectedExit(_logger, service.Name, Describe(exitCode));
@@ -164,12 +175,43 @@ internal sealed partial class Supervisor : IDisposable
     private void BeginStop()
     {
         _stopping = true;
-        foreach (var s in _services.Where(s => s.Running))
+        foreach (var s in _services.Where(s => s.Running && !IsFront(s)))
         {
             LogStopping(_logger, s.Name);
             s.Signal(NativeMethods.SIGTERM);
         }
+        if (_services.TrueForAll(s => IsFront(s) || !s.Running))
+        {
+            StopFront();
+        }
+        else
+        {
+            _ = FrontStopLaterAsync();
+        }
         _ = KillLaterAsync();
+    }
+
+    // connmgr owns the client connections: it stops last, so the others' final packets reach them.
+    private static bool IsFront(ServiceProcess s) => s.Name == ServiceNames.Connmgr;
+
+    private void StopFront()
+    {
+        if (_frontStopping)
+        {
+            return;
+        }
+        _frontStopping = true;
+        foreach (var s in _services.Where(s => s.Running && IsFront(s)))
+        {
+            LogStopping(_logger, s.Name);
+            s.Signal(NativeMethods.SIGTERM);
+        }
+    }
+
+    private async Task FrontStopLaterAsync()
+    {
+        await Task.Delay(GracePeriod / 2, _time).ConfigureAwait(false);
+        _events.Writer.TryWrite(new SupervisorEvent.FrontStopDue());
     }
 
     private async Task KillLaterAsync()

@@ -12,6 +12,9 @@ internal abstract record SupervisorEvent
     /// <summary>SIGINT/SIGTERM to the runner.</summary>
     public sealed record StopRequested(string Signal) : SupervisorEvent;
 
+    /// <summary>connmgr's turn to stop came (the others took too long).</summary>
+    public sealed record FrontStopDue : SupervisorEvent;
+
     /// <summary>The grace period after SIGTERM is over.</summary>
     public sealed record KillDue : SupervisorEvent;
 
