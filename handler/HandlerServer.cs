@@ -55,7 +55,7 @@ internal sealed partial class HandlerServer
         }
         // Next links and gone links: our own requests, served by the proxy's intreq sockets.
         using var intreq = o.ProxyIntreqOutSpecs.Count == 0 || o.ProxyIntreqOutStreamSpecs.Count == 0 || o.ProxyIntreqInSpecs.Count == 0 ? null
-            : Create(() => new ZhttpRequester(o.InstanceId, new ZhttpEndpoints(o.ProxyIntreqOutSpecs, o.ProxyIntreqOutStreamSpecs, o.ProxyIntreqInSpecs, Bind: false), _loggers.CreateLogger("handler.intreq")));
+            : Create(() => new ZhttpRequester(o.InstanceId + "_intreq", new ZhttpEndpoints(o.ProxyIntreqOutSpecs, o.ProxyIntreqOutStreamSpecs, o.ProxyIntreqInSpecs, Bind: false), _loggers.CreateLogger("handler.intreq")));
         if (intreq is not null)
         {
             engine.Outbound = new RequesterSender(intreq);

@@ -189,7 +189,7 @@ internal sealed partial class HttpSession
         }
         return new ZhttpPacket
         {
-            From = _ctx.InstanceId,
+            From = _links!.Outbound!.InstanceId,
             Id = id,
             Seq = 0,
             Method = method,
@@ -203,7 +203,7 @@ internal sealed partial class HttpSession
 
     private ZhttpPacket NewOutboundPacket(ZhttpPacketType type) => new()
     {
-        From = _ctx.InstanceId,
+        From = _links!.Outbound!.InstanceId,
         Id = _outId,
         Seq = _outSeq++,
         Type = type,

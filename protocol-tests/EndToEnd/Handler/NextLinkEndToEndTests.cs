@@ -114,4 +114,56 @@ public sealed class NextLinkEndToEndTests
         using var client = new HttpClient { BaseAddress = pushpin.BaseUri, Timeout = TimeSpan.FromSeconds(20) };
         Assert.That(await client.GetStringAsync(new Uri("/a", UriKind.Relative)), Is.EqualTo("a\nb\n"));
     }
+
+    [Test]
+    public async Task Hint_on_a_stream_hold_fetches_the_next_link_with_grip_last_and_appends_what_was_missed()
+    {
+        await using var backend = await TestBackend.StartAsync(app =>
+        {
+            app.MapGet("/s", (HttpContext ctx) =>
+            {
+                ctx.Response.Headers["Grip-Hold"] = "stream";
+                ctx.Response.Headers["Grip-Channel"] = "ord; prev-id=1";
+                ctx.Response.Headers["Grip-Link"] = "</s/more?since=1>; rel=next";
+                return Results.Text("start\n", "text/plain");
+            });
+            app.MapGet("/s/more", (HttpContext ctx) =>
+            {
+                ctx.Response.Headers["Grip-Hold"] = "stream";
+                ctx.Response.Headers["Grip-Channel"] = "ord; prev-id=5";
+                ctx.Response.Headers["Grip-Link"] = "</s/more?since=5>; rel=next";
+                return Results.Text("missed " + ctx.Request.Headers["Grip-Last"] + "\n", "text/plain");
+            });
+        });
+        await using var pushpin = await PushpinCluster.StartAsync([$"*,id=nl {backend.Target}"], "update_on_first_subscription = false");
+        using var client = new HttpClient { BaseAddress = pushpin.BaseUri, Timeout = Timeout.InfiniteTimeSpan };
+        using var response = await client.GetAsync(new Uri("/s", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+        var lines = new List<string>();
+        using var stop = new CancellationTokenSource();
+        var reader = ReadLinesAsync(await response.Content.ReadAsStreamAsync(), lines, stop.Token);
+        await Eventually.TrueAsync(() => Snapshot(lines).Length >= 1, "initial body", TimeSpan.FromSeconds(10));
+
+        await Eventually.TrueAsync(async () =>
+        {
+            using var r = await PublishAsync(pushpin, """{"channel":"ord","formats":{"http-stream":{"action":"hint"}}}""");
+            return Snapshot(lines).Length >= 2;
+        }, "next link fetched after a hint\n" + pushpin.Runner.Output, TimeSpan.FromSeconds(20));
+        Assert.That(Snapshot(lines)[..2], Is.EqualTo(new[] { "start", "missed ord; last-id=1" }));
+
+        // The new hold continues from prev-id 5: the item following it is delivered.
+        await Eventually.TrueAsync(async () =>
+        {
+            using var r = await PublishAsync(pushpin, """{"channel":"ord","id":"6","prev-id":"5","formats":{"http-stream":{"content":"six\n"}}}""");
+            return Snapshot(lines).Contains("six");
+        }, "in-order item delivered\n" + string.Join("|", Snapshot(lines)), TimeSpan.FromSeconds(20));
+        await stop.CancelAsync();
+        try
+        {
+            await reader.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped reading.
+        }
+    }
 }
