@@ -74,6 +74,19 @@ internal sealed record HandlerOptions
     /// <summary><c>[handler] proxy_retry_out_specs</c>: ROUTER connects to the proxy's retry ROUTER; empty = no retries.</summary>
     public IReadOnlyList<string> ProxyRetryOutSpecs { get; init; } = [];
 
+    /// <summary>
+    /// <c>[handler] proxy_intreq_out_specs</c>, <c>proxy_intreq_out_stream_specs</c>,
+    /// <c>proxy_intreq_in_specs</c>: the requester sockets toward the proxy's intreq side (next
+    /// links, gone links); any empty = links are not followed.
+    /// </summary>
+    public IReadOnlyList<string> ProxyIntreqOutSpecs { get; init; } = [];
+
+    /// <summary>See <see cref="ProxyIntreqOutSpecs"/>.</summary>
+    public IReadOnlyList<string> ProxyIntreqOutStreamSpecs { get; init; } = [];
+
+    /// <summary>See <see cref="ProxyIntreqOutSpecs"/>.</summary>
+    public IReadOnlyList<string> ProxyIntreqInSpecs { get; init; } = [];
+
     /// <summary><c>[handler] proxy_command_spec</c>: zrpc DEALER to the proxy's command socket (conncheck, refresh); empty = none.</summary>
     public IReadOnlyList<string> ProxyCommandSpecs { get; init; } = [];
 
@@ -147,6 +160,9 @@ internal sealed record HandlerOptions
             ConnectionSubscriptionMax = config.GetInt("handler", "connection_subscription_max", 20),
             ProxyRetryOutSpecs = config.GetSocketSpecs("handler", "proxy_retry_out_specs"),
             ProxyCommandSpecs = config.GetSocketSpecs("handler", "proxy_command_spec"),
+            ProxyIntreqOutSpecs = config.GetSocketSpecs("handler", "proxy_intreq_out_specs"),
+            ProxyIntreqOutStreamSpecs = config.GetSocketSpecs("handler", "proxy_intreq_out_stream_specs"),
+            ProxyIntreqInSpecs = config.GetSocketSpecs("handler", "proxy_intreq_in_specs"),
             Engine = new HandlerEngineOptions
             {
                 MessageRate = Math.Max(0, config.GetInt("handler", "message_rate", 0)),

@@ -53,6 +53,13 @@ internal sealed partial class HandlerServer
         {
             engine.RetrySender = retry.SendAsync;
         }
+        // Next links and gone links: our own requests, served by the proxy's intreq sockets.
+        using var intreq = o.ProxyIntreqOutSpecs.Count == 0 || o.ProxyIntreqOutStreamSpecs.Count == 0 || o.ProxyIntreqInSpecs.Count == 0 ? null
+            : Create(() => new ZhttpRequester(o.InstanceId + "_intreq", new ZhttpEndpoints(o.ProxyIntreqOutSpecs, o.ProxyIntreqOutStreamSpecs, o.ProxyIntreqInSpecs, Bind: false), _loggers.CreateLogger("handler.intreq")));
+        if (intreq is not null)
+        {
+            engine.Outbound = new RequesterSender(intreq);
+        }
         using var proxyCommand = o.ProxyCommandSpecs.Count == 0 ? null : Create(() => new ZrpcClient(o.InstanceId, o.ProxyCommandSpecs, bind: false, _loggers.CreateLogger("zrpc"), "[handler] proxy_command_spec"));
 
         // Stats: our PUB (the socket consumers watch) and the proxy's stats merged into it.
@@ -146,6 +153,7 @@ internal sealed partial class HandlerServer
             pull?.Start();
             sub?.Start();
             wsControl?.Start();
+            intreq?.Start();
 
             var engineTask = engine.RunAsync(ct);
             var pumps = new List<Task>
@@ -153,6 +161,10 @@ internal sealed partial class HandlerServer
                 PumpAsync(accept.Calls, call => engine.Post(() => engine.HandleAcceptCall(call)), ct),
                 PumpAsync(responder.Incoming, p => engine.Post(() => engine.HandlePacket(p)), ct),
             };
+            if (intreq is not null)
+            {
+                pumps.Add(PumpAsync(intreq.Incoming, p => engine.Post(() => engine.HandleOutboundPacket(p)), ct));
+            }
             if (wsControl is not null)
             {
                 pumps.Add(PumpAsync(wsControl.Incoming, p => engine.Post(() => wsSessions!.Handle(p)), ct));

@@ -144,15 +144,27 @@ internal sealed partial class HandlerEngine
             _lowPriorityUpdates.RemoveRange(0, n);
             foreach (var session in batch)
             {
-                Retry(session);
+                if (UpdatesByNextLink(session))
+                {
+                    session.Update();
+                    if (session.Finished)
+                    {
+                        _ended.Add(session);
+                    }
+                }
+                else
+                {
+                    Retry(session);
+                }
             }
+            RemoveEnded();
         }
         _ctx.Counters?.SetConnections(_sessions.Count);
     }
 
     /// <summary>
     /// A session must re-sync. Response holds are retried (hints at once, the rest rate-limited);
-    /// stream holds would fetch their next link, which is not followed yet, so nothing happens.
+    /// stream holds with a next link fetch it (the same priorities).
     /// </summary>
     private void RequestUpdate(HttpSession session, UpdateReason reason)
     {
@@ -160,14 +172,32 @@ internal sealed partial class HandlerEngine
         {
             _lastIds.Remove(reason.Channel);
         }
-        if (session.Mode != HoldMode.Response || session.Finished || session.Retrying)
+        if (session.Finished || session.Retrying)
+        {
+            return;
+        }
+        if (UpdatesByNextLink(session))
+        {
+            if (!session.HasNextLink)
+            {
+                return;
+            }
+        }
+        else if (session.Mode != HoldMode.Response)
         {
             return;
         }
         if (reason.HighPriority)
         {
             _lowPriorityUpdates.Remove(session);
-            Retry(session);
+            if (UpdatesByNextLink(session))
+            {
+                session.Update();
+            }
+            else
+            {
+                Retry(session);
+            }
         }
         else if (!_lowPriorityUpdates.Contains(session))
         {

@@ -189,8 +189,8 @@ internal sealed partial class HandlerEngine
             instruct.Response.Body = filtered.Content;
         }
 
-        // Next links are not followed yet: without a hold the response is simply sent.
-        if (instruct.HoldMode == HoldMode.None)
+        // Without a hold the response is simply sent, unless it has a next link to follow.
+        if (instruct.HoldMode == HoldMode.None && (instruct.NextLink is null || Outbound is null))
         {
             var result = new Dictionary<string, object?>(StringComparer.Ordinal);
             if (!accept.ResponseSent)
@@ -214,6 +214,7 @@ internal sealed partial class HandlerEngine
 
         _pendingStarts.Clear();
         var origin = new SessionOrigin(from, accept.Route, accept.OrigRequestData, accept.Inspect);
+        var linkState = new NextLinkState(accept.Uri, accept.Route, accept.Trusted, accept.ChannelPrefix, accept.ImplicitChannels);
 
         // A response hold whose prev-id disagrees with the last id published here is retried at
         // once (the backend returns what was missed); the last id is forgotten.
@@ -254,6 +255,7 @@ internal sealed partial class HandlerEngine
                 continue;
             }
             var session = new HttpSession(_ctx, rs, instruct, names, accept.RequestHeaders, RequestUpdate);
+            session.AttachNextLinks(this, linkState);
             _sessions[key] = session;
             _origins[session] = origin;
             Stats?.AddConnection(StatsConnectionId(session), accept.Route, StatsConnectionType.Http, rs.PeerAddress, rs.Https);
@@ -456,6 +458,7 @@ internal sealed partial class HandlerEngine
         }
         _origins.Remove(session);
         _lowPriorityUpdates.Remove(session);
+        session.OnRemoved();
         Stats?.RemoveConnection(StatsConnectionId(session));
         foreach (var name in session.Channels.Keys)
         {

@@ -21,7 +21,7 @@ internal sealed partial class HttpSession
     public const int PublishQueueMax = 100;
 
     private readonly SessionContext _ctx;
-    private readonly GripInstruct _instruct;
+    private GripInstruct _instruct;
     private readonly Queue<PublishItem> _queue = new();
     private byte[]? _pending;
     private int _pendingStart;
@@ -76,7 +76,8 @@ internal sealed partial class HttpSession
 
     public bool RouterResp { get; }
 
-    public HoldMode Mode { get; }
+    /// <summary>The current hold mode (a next-link response may turn a non-hold into a stream hold).</summary>
+    public HoldMode Mode { get; private set; }
 
     /// <summary>Next seq expected from the requester.</summary>
     public int InSeq { get; private set; }
@@ -111,7 +112,7 @@ internal sealed partial class HttpSession
     public int QueuedItems => _queue.Count;
 
     /// <summary>The earliest time <see cref="OnTimer"/> has work to do.</summary>
-    public long NextDueMs => Math.Min(_keepAliveDue, _timeoutDue);
+    public long NextDueMs => Math.Min(Math.Min(_keepAliveDue, _timeoutDue), _linkRetryDue);
 
     /// <summary>Takes over the session: keep-alive first (so connmgr adopts us), then the response.</summary>
     public void Start(bool responseSent)
@@ -157,10 +158,17 @@ internal sealed partial class HttpSession
             }
         }
 
+        if (Mode == HoldMode.None)
+        {
+            // A non-hold response is only taken over when it has a next link: follow it now.
+            RequestNextLink();
+            return;
+        }
+
         // Ordering needs a next link to recover gaps; without one upstream ends the stream.
         foreach (var c in Channels.Values)
         {
-            if (c.PrevId is not null && _instruct.NextLink is null)
+            if (c.PrevId is not null && _nextUri is null)
             {
                 Log.PrevIdWithoutNextLink(_ctx.Logger, Id, c.Name);
                 _closing = true;
@@ -237,6 +245,12 @@ internal sealed partial class HttpSession
         {
             return;
         }
+        if (nowMs >= _linkRetryDue)
+        {
+            _linkRetryDue = long.MaxValue;
+            RequestNextLink();
+            return;
+        }
         if (nowMs >= _timeoutDue)
         {
             _timeoutDue = long.MaxValue;
@@ -299,7 +313,7 @@ internal sealed partial class HttpSession
 
     private void ProcessQueue()
     {
-        while (!Finished && !_closing && !Retrying && _queue.Count > 0 && _pendingLength == 0 && (Credits > 0 || Mode == HoldMode.Response))
+        while (!Finished && !_closing && !Retrying && !_proxying && _queue.Count > 0 && _pendingLength == 0 && (Credits > 0 || Mode == HoldMode.Response))
         {
             var item = _queue.Dequeue();
             var format = Mode == HoldMode.Response ? item.HttpResponse : item.HttpStream;
