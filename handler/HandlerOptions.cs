@@ -41,6 +41,12 @@ internal sealed record HandlerOptions
     /// <summary><c>[handler] proxy_accept_specs</c>: ROUTER connects to the proxy's accept DEALER.</summary>
     public IReadOnlyList<string> ProxyAcceptSpecs { get; init; } = ["tcp://127.0.0.1:14601"];
 
+    /// <summary><c>[handler] proxy_inspect_specs</c>: ROUTER connects to the proxy's inspect DEALER; empty = inspect not served.</summary>
+    public IReadOnlyList<string> ProxyInspectSpecs { get; init; } = [];
+
+    /// <summary><c>[handler] share_all</c>: inspect gives every request a sharing key (<c>METHOD|uri</c>).</summary>
+    public bool ShareAll { get; init; }
+
     /// <summary><c>[proxy] connmgr_in_stream_specs</c>: ROUTER connects to connmgr's stream ROUTER.</summary>
     public IReadOnlyList<string> ConnmgrInStreamSpecs { get; init; } = ["tcp://127.0.0.1:14501"];
 
@@ -153,6 +159,8 @@ internal sealed record HandlerOptions
             PushInHttpMaxBodySize = config.GetInt("handler", "push_in_http_max_body_size", 1_000_000),
             CommandSpec = Spec("command_spec", 5563),
             ProxyAcceptSpecs = config.GetSocketSpecs("handler", "proxy_accept_specs"),
+            ProxyInspectSpecs = config.GetSocketSpecs("handler", "proxy_inspect_specs"),
+            ShareAll = config.GetBool("handler", "share_all", false),
             ProxyWsControlInitSpecs = config.GetSocketSpecs("handler", "proxy_ws_control_init_specs"),
             ProxyWsControlStreamSpecs = config.GetSocketSpecs("handler", "proxy_ws_control_stream_specs"),
             ConnmgrInStreamSpecs = Specs("proxy", "connmgr_in_stream_specs", "handler"),

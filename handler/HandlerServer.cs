@@ -7,6 +7,7 @@ using Pushpin.Common.Stats;
 using Pushpin.Common.Transport;
 using Pushpin.Common.Zhttp;
 using Pushpin.Common.Zrpc;
+using Pushpin.Handler.Inspect;
 using Pushpin.Handler.Metrics;
 using Pushpin.Handler.Publishing;
 using Pushpin.Handler.Retry;
@@ -77,6 +78,7 @@ internal sealed partial class HandlerServer
         void Recover() => engine.Post(engine.Recover);
 
         using var accept = Create(() => new ZrpcServer(o.ProxyAcceptSpecs, bind: false, _loggers.CreateLogger("zrpc"), "[handler] proxy_accept_specs"));
+        using var inspect = o.ProxyInspectSpecs.Count == 0 ? null : Create(() => new ZrpcServer(o.ProxyInspectSpecs, bind: false, _loggers.CreateLogger("zrpc"), "[handler] proxy_inspect_specs"));
         using var command = o.CommandSpec is null ? null : Create(() => new ZrpcServer([o.CommandSpec], bind: true, _loggers.CreateLogger("zrpc"), "[handler] command_spec"));
         using var pull = o.PushInSpec is null ? null : Create(() => new PushInput(o.PushInSpec, item => engine.Post(() => engine.Publish(item)), _loggers.CreateLogger("handler.pull")));
         using var sub = o.PushInSubSpecs.Count == 0 ? null : Create(() => new SubInput(o.PushInSubSpecs, o.PushInSubConnect, item => engine.Post(() => engine.Publish(item)), _loggers.CreateLogger("handler.sub")));
@@ -149,6 +151,7 @@ internal sealed partial class HandlerServer
             proxyStats?.Start();
             responder.Start();
             accept.Start();
+            inspect?.Start();
             command?.Start();
             pull?.Start();
             sub?.Start();
@@ -161,6 +164,11 @@ internal sealed partial class HandlerServer
                 PumpAsync(accept.Calls, call => engine.Post(() => engine.HandleAcceptCall(call)), ct),
                 PumpAsync(responder.Incoming, p => engine.Post(() => engine.HandlePacket(p)), ct),
             };
+            if (inspect is not null)
+            {
+                // Answered on its own pump: inspect needs no engine state and never waits on it.
+                pumps.Add(PumpAsync(inspect.Calls, call => call.Respond(InspectResponder.Answer(call.Request, o.ShareAll)), ct));
+            }
             if (intreq is not null)
             {
                 pumps.Add(PumpAsync(intreq.Incoming, p => engine.Post(() => engine.HandleOutboundPacket(p)), ct));
