@@ -56,15 +56,9 @@ internal static class InspectResponder
     // that resume from the same positions share.
     private static string AutoShareKey(string uri, HeaderList headers)
     {
-        var query = uri.IndexOf('?', StringComparison.Ordinal);
-        if (query >= 0)
-        {
-            var fragment = uri.IndexOf('#', query);
-            uri = fragment < 0 ? uri[..query] : string.Concat(uri.AsSpan(0, query), uri.AsSpan(fragment));
-        }
         var lasts = headers.GetAll("Grip-Last");
         lasts.Sort(StringComparer.Ordinal);
-        var key = new StringBuilder("auto|").Append(uri);
+        var key = new StringBuilder("auto|").Append(UriText.WithoutQuery(uri));
         foreach (var last in lasts)
         {
             key.Append('|').Append(last);

@@ -1,4 +1,5 @@
 using Pushpin.Common.Zhttp;
+using Pushpin.Handler.Http;
 using Pushpin.Handler.Instruct;
 
 namespace Pushpin.Handler.Sessions;
@@ -7,6 +8,8 @@ namespace Pushpin.Handler.Sessions;
 internal sealed partial class HandlerEngine : INextLinkHost
 {
     private readonly Dictionary<string, HttpSession> _outbound = new(StringComparer.Ordinal);
+    private readonly NextLinkTimeouts _linkTimeouts = new();
+    private readonly List<HttpSession> _linkTimeoutsDue = [];
     private long _outboundCounter;
 
     /// <summary>The proxy's intreq sockets; null = next links are not followed (non-hold responses are sent as they are).</summary>
@@ -35,6 +38,27 @@ internal sealed partial class HandlerEngine : INextLinkHost
             _ended.Add(session);
         }
         RemoveEnded();
+    }
+
+    public int SubscriptionMax => _subscriptionMax;
+
+    /// <summary>Next-link timeout buckets (tests).</summary>
+    internal NextLinkTimeouts LinkTimeouts => _linkTimeouts;
+
+    public void ArmLinkTimeout(HttpSession session, int seconds, string uri) =>
+        _linkTimeouts.Register(session, seconds, UriText.WithoutQuery(uri), _ctx.NowMs);
+
+    public void DisarmLinkTimeout(HttpSession session) => _linkTimeouts.Unregister(session);
+
+    // Silent stream holds fetch their next link (a low-priority update, as upstream's timer does).
+    private void TickLinkTimeouts(long now)
+    {
+        _linkTimeouts.CollectDue(now, _linkTimeoutsDue);
+        foreach (var session in _linkTimeoutsDue)
+        {
+            RequestUpdate(session, new UpdateReason(null, HighPriority: false));
+        }
+        _linkTimeoutsDue.Clear();
     }
 
     public void Resubscribe(HttpSession session, Action apply)

@@ -367,6 +367,7 @@ internal sealed partial class HandlerEngine
         }
         RemoveEnded();
         TickDelivery(now);
+        TickLinkTimeouts(now);
         TickUpdates(now);
 
         // One keep-alive bucket per second: every session gets a zhttp keep-alive each 45 s.
@@ -458,6 +459,7 @@ internal sealed partial class HandlerEngine
         }
         _origins.Remove(session);
         _lowPriorityUpdates.Remove(session);
+        _linkTimeouts.Unregister(session);
         session.OnRemoved();
         Stats?.RemoveConnection(StatsConnectionId(session));
         foreach (var name in session.Channels.Keys)

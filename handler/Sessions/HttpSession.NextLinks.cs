@@ -31,6 +31,11 @@ internal sealed partial class HttpSession
     private long _linkRetryDue = long.MaxValue;
     private bool _proxying;
 
+    // timeout=N: the channels that had a message since the timer was last armed (null until used),
+    // and whether published items are backed up (the timer is then off).
+    private HashSet<string>? _activeChannels;
+    private bool _linkBacklogged;
+
     /// <summary>The gone link of the initial instruct (absolute), POSTed when the session ends.</summary>
     public string? GoneUri { get; private set; }
 
@@ -148,12 +153,16 @@ internal sealed partial class HttpSession
             return;
         }
         _proxying = true;
+        _links.DisarmLinkTimeout(this);
         _outId = _links.NewRequestId();
         _outFrom = null;
         _outSeq = 0;
         _outInstruct = null;
         _outSent = 0;
         var p = NewRequestPacket("GET", _nextUri, _outId);
+        // Identical fetches from many sessions (same path, same Grip-Last) may be served by
+        // one backend request: the proxy asks inspect for an automatic sharing key.
+        ((Dictionary<string, object?>)p.Passthrough!)["auto-share"] = true;
         foreach (var c in Channels.Values)
         {
             if (c.PrevId is not null)
@@ -223,6 +232,11 @@ internal sealed partial class HttpSession
 
         if (instruct.HoldMode == HoldMode.Stream)
         {
+            if (instruct.Channels.Count > _links.SubscriptionMax)
+            {
+                Log.TooManySubscriptions(_ctx.Logger, Id, instruct.Channels.Count, _links.SubscriptionMax);
+                instruct.Channels.RemoveRange(_links.SubscriptionMax, instruct.Channels.Count - _links.SubscriptionMax);
+            }
             _links.Resubscribe(this, () =>
             {
                 _instruct = instruct;
@@ -239,6 +253,8 @@ internal sealed partial class HttpSession
                 }
             }
             ArmKeepAlive(force: true);
+            _linkBacklogged = false;
+            ArmLinkTimeout();
             ProcessQueue();
             return;
         }
@@ -320,6 +336,52 @@ internal sealed partial class HttpSession
         _outId = null;
     }
 
+    // Upstream's updateManager->registerSession: holding with a next link that has a timeout.
+    private void ArmLinkTimeout()
+    {
+        if (Mode != HoldMode.Stream || _nextUri is null || _instruct.NextLinkTimeout < 0 || _links is null || _closing || Finished)
+        {
+            return;
+        }
+        _activeChannels?.Clear();
+        _links.ArmLinkTimeout(this, _instruct.NextLinkTimeout, _nextUri);
+    }
+
+    // A message went out on a channel: once every channel had one, the session is spared at the
+    // next firing of its timer.
+    private void NoteActiveChannel(string channel)
+    {
+        if (_nextUri is null || _instruct.NextLinkTimeout < 0 || _links is null)
+        {
+            return;
+        }
+        _activeChannels ??= new HashSet<string>(StringComparer.Ordinal);
+        _activeChannels.Add(channel);
+        if (_activeChannels.Count >= Channels.Count)
+        {
+            ArmLinkTimeout();
+        }
+    }
+
+    // Items waiting (no credits): the timer is off until they are sent, then it starts again.
+    private void FollowBacklog()
+    {
+        if (_links is null || Mode != HoldMode.Stream || _nextUri is null || _instruct.NextLinkTimeout < 0 || _proxying)
+        {
+            return;
+        }
+        if (_queue.Count > 0)
+        {
+            _linkBacklogged = true;
+            _links.DisarmLinkTimeout(this);
+        }
+        else if (_linkBacklogged)
+        {
+            _linkBacklogged = false;
+            ArmLinkTimeout();
+        }
+    }
+
     private static HeaderList ToHeaderList(List<HttpHeader>? headers)
     {
         var list = new HeaderList();
@@ -355,6 +417,9 @@ internal sealed partial class HttpSession
     {
         [LoggerMessage(EventId = 307, Level = LogLevel.Debug, Message = "httpsession {Id}: next: {Uri}")]
         public static partial void NextLink(ILogger logger, string id, string uri);
+
+        [LoggerMessage(EventId = 309, Level = LogLevel.Warning, Message = "httpsession {Id}: too many subscriptions ({Count}, max {Max}), the rest ignored")]
+        public static partial void TooManySubscriptions(ILogger logger, string id, int count, int max);
 
         [LoggerMessage(EventId = 308, Level = LogLevel.Debug, Message = "httpsession {Id}: failed to retrieve next link ({Reason})")]
         public static partial void NextLinkFailed(ILogger logger, string id, string reason);

@@ -178,6 +178,7 @@ internal sealed partial class HttpSession
         }
 
         ArmKeepAlive();
+        ArmLinkTimeout();
     }
 
     /// <summary>Queues a published item for this session (http-response or http-stream, by hold mode).</summary>
@@ -386,6 +387,7 @@ internal sealed partial class HttpSession
                     {
                         ArmKeepAlive(force: true);
                     }
+                    NoteActiveChannel(item.Channel);
                     break;
                 case PublishAction.Close when Mode == HoldMode.Stream:
                     _closing = true;
@@ -403,6 +405,7 @@ internal sealed partial class HttpSession
                     break;
             }
         }
+        FollowBacklog();
     }
 
     /// <summary>Filters see the session's channels by unprefixed name with their current prev-ids.</summary>

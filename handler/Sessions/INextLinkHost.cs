@@ -20,4 +20,13 @@ internal interface INextLinkHost
     /// subscriptions while <paramref name="apply"/> replaces the channels and hold mode.
     /// </summary>
     void Resubscribe(HttpSession session, Action apply);
+
+    /// <summary><c>connection_subscription_max</c>: channels of a next-link instruct beyond it are dropped.</summary>
+    int SubscriptionMax { get; }
+
+    /// <summary>The session holds with a next link that has <c>timeout=N</c> (or just got a message on every channel).</summary>
+    void ArmLinkTimeout(HttpSession session, int seconds, string uri);
+
+    /// <summary>The session's next-link timer is off (updating, backed up, ended).</summary>
+    void DisarmLinkTimeout(HttpSession session);
 }

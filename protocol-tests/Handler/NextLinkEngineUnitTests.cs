@@ -49,9 +49,13 @@ public sealed class NextLinkEngineUnitTests
         _engine = new HandlerEngine(new SessionContext("handler_u", _out, _time, NullLogger.Instance)) { Outbound = _intreq };
     }
 
-    private void Accept((string, string)[] headers, string body)
+    // Timer tests: no first-subscription update (it would fetch the link after a second).
+    private void WithoutFirstSubscriptionUpdate(int subscriptionMax = 20) =>
+        _engine = new HandlerEngine(new SessionContext("handler_u", _out, _time, NullLogger.Instance), subscriptionMax, new HandlerEngineOptions { UpdateOnFirstSubscription = false }) { Outbound = _intreq };
+
+    private void Accept((string, string)[] headers, string body, string rid = "a")
     {
-        var r = _engine.HandleAccept("1", HandlerHarness.AcceptArgs(HandlerHarness.Request("a", 1000), 200, "OK", headers, body));
+        var r = _engine.HandleAccept("1", HandlerHarness.AcceptArgs(HandlerHarness.Request(rid, 1000), 200, "OK", headers, body));
         Assert.That(r.Success, Is.True, r.Condition);
         _engine.StartAccepted();
     }
@@ -161,5 +165,87 @@ public sealed class NextLinkEngineUnitTests
         var post = _intreq.Initial.Single();
         Assert.That((post.Method, post.Uri), Is.EqualTo(("POST", "http://example.com/gone")));
         Assert.That(_engine.SessionCount, Is.Zero);
+    }
+
+    [Test]
+    public void Next_link_fetch_asks_the_proxy_to_share_identical_requests_but_the_gone_post_does_not()
+    {
+        Accept([("Grip-Hold", "stream"), ("Grip-Channel", "s"), ("Grip-Link", "</next>; rel=next"), ("Grip-Link", "</gone>; rel=gone")], "a");
+        _engine.Publish(Item("""{"channel":"s","formats":{"http-stream":{"action":"hint"}}}"""));
+        var get = _intreq.Initial.Single();
+        Assert.That(((Dictionary<string, object?>)get.Passthrough!)["auto-share"], Is.EqualTo(true));
+        _engine.HandlePacket(new ZhttpPacket { From = "connmgr", Id = "a", Seq = 1, Type = ZhttpPacketType.Cancel });
+        var post = _intreq.Initial.Last();
+        Assert.That(post.Method, Is.EqualTo("POST"));
+        Assert.That(((Dictionary<string, object?>)post.Passthrough!).ContainsKey("auto-share"), Is.False);
+    }
+
+    [Test]
+    public void Next_link_timeout_fetches_the_link_when_the_channels_stay_silent()
+    {
+        WithoutFirstSubscriptionUpdate();
+        Accept([("Grip-Hold", "stream"), ("Grip-Channel", "quiet"), ("Grip-Link", "</next?p=1>; rel=next; timeout=5")], "a");
+        RunFor(TimeSpan.FromSeconds(4.8));
+        Assert.That(_intreq.Initial, Is.Empty, "not before the timeout");
+        RunFor(TimeSpan.FromSeconds(0.5));
+        Assert.That(_intreq.Initial.Single().Uri, Is.EqualTo("http://example.com/next?p=1"));
+        Assert.That(_engine.LinkTimeouts.BucketCount, Is.Zero, "the timer is off while the link is fetched");
+
+        // The fetched stream hold arms it again.
+        Reply(_intreq.Initial.Single(), 200, [("Grip-Hold", "stream"), ("Grip-Channel", "quiet"), ("Grip-Link", "</next?p=2>; rel=next; timeout=5")], "b");
+        RunFor(TimeSpan.FromSeconds(5.3));
+        Assert.That(_intreq.Initial.Select(p => p.Uri), Is.EqualTo(new[] { "http://example.com/next?p=1", "http://example.com/next?p=2" }));
+    }
+
+    [Test]
+    public void Next_link_timeout_spares_a_stream_whose_every_channel_had_a_message()
+    {
+        WithoutFirstSubscriptionUpdate();
+        Accept([("Grip-Hold", "stream"), ("Grip-Channel", "x, y"), ("Grip-Link", "</next>; rel=next; timeout=5")], "a");
+        RunFor(TimeSpan.FromSeconds(2));
+        _engine.Publish(Item("""{"channel":"x","formats":{"http-stream":{"content":"1"}}}"""));
+        _engine.Publish(Item("""{"channel":"y","formats":{"http-stream":{"content":"2"}}}"""));
+        RunFor(TimeSpan.FromSeconds(3.5));
+        Assert.That(_intreq.Initial, Is.Empty, "active during the period: another period");
+        RunFor(TimeSpan.FromSeconds(5));
+        Assert.That(_intreq.Initial, Has.Count.EqualTo(1), "silent for the next one: fetched");
+    }
+
+    [Test]
+    public void Next_link_timeout_is_not_spared_by_messages_on_only_some_channels()
+    {
+        WithoutFirstSubscriptionUpdate();
+        Accept([("Grip-Hold", "stream"), ("Grip-Channel", "x, y"), ("Grip-Link", "</next>; rel=next; timeout=5")], "a");
+        RunFor(TimeSpan.FromSeconds(2));
+        _engine.Publish(Item("""{"channel":"x","formats":{"http-stream":{"content":"1"}}}"""));
+        RunFor(TimeSpan.FromSeconds(3.5));
+        Assert.That(_intreq.Initial, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void Streams_with_the_same_link_and_timeout_share_one_timer()
+    {
+        WithoutFirstSubscriptionUpdate();
+        Accept([("Grip-Hold", "stream"), ("Grip-Channel", "c"), ("Grip-Link", "</next?u=1>; rel=next; timeout=5")], "a", rid: "a");
+        RunFor(TimeSpan.FromSeconds(3));
+        Accept([("Grip-Hold", "stream"), ("Grip-Channel", "c"), ("Grip-Link", "</next?u=2>; rel=next; timeout=5")], "a", rid: "b");
+        Accept([("Grip-Hold", "stream"), ("Grip-Channel", "c"), ("Grip-Link", "</other>; rel=next; timeout=5")], "a", rid: "c");
+        Assert.That(_engine.LinkTimeouts.BucketCount, Is.EqualTo(2), "query ignored, other path separate");
+        RunFor(TimeSpan.FromSeconds(2.3));
+        Assert.That(_intreq.Initial.Select(p => p.Uri), Is.EquivalentTo(new[] { "http://example.com/next?u=1", "http://example.com/next?u=2" }), "the late one fires with the shared timer");
+        RunFor(TimeSpan.FromSeconds(3));
+        Assert.That(_intreq.Initial.Select(p => p.Uri), Has.Member("http://example.com/other"));
+    }
+
+    [Test]
+    public void Channels_of_a_next_link_stream_hold_are_capped_at_connection_subscription_max()
+    {
+        WithoutFirstSubscriptionUpdate(subscriptionMax: 2);
+        Accept([("Grip-Link", "</next>; rel=next")], "a");
+        Reply(_intreq.Initial.Single(), 200, [("Grip-Hold", "stream"), ("Grip-Channel", "one, two, three")], "b");
+        Assert.That(_engine.SubscribedChannels, Is.EquivalentTo(new[] { "one", "two" }));
+        _engine.Publish(Item("""{"channel":"three","formats":{"http-stream":{"content":"lost"}}}"""));
+        _engine.Publish(Item("""{"channel":"two","formats":{"http-stream":{"content":"c"}}}"""));
+        Assert.That(ClientBody(), Is.EqualTo("abc"));
     }
 }

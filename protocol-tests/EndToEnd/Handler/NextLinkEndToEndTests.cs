@@ -166,4 +166,46 @@ public sealed class NextLinkEndToEndTests
             // Stopped reading.
         }
     }
+
+    [Test]
+    public async Task Silent_stream_fetches_its_next_link_after_the_link_timeout_and_keeps_appending()
+    {
+        var fetches = 0;
+        await using var backend = await TestBackend.StartAsync(app =>
+        {
+            app.MapGet("/quiet", (HttpContext ctx) =>
+            {
+                ctx.Response.Headers["Grip-Hold"] = "stream";
+                ctx.Response.Headers["Grip-Channel"] = "quiet";
+                ctx.Response.Headers["Grip-Link"] = "</quiet/next?n=1>; rel=next; timeout=2";
+                return Results.Text("start\n", "text/plain");
+            });
+            app.MapGet("/quiet/next", (HttpContext ctx) =>
+            {
+                var n = Interlocked.Increment(ref fetches);
+                ctx.Response.Headers["Grip-Hold"] = "stream";
+                ctx.Response.Headers["Grip-Channel"] = "quiet";
+                ctx.Response.Headers["Grip-Link"] = $"</quiet/next?n={n + 1}>; rel=next; timeout=2";
+                return Results.Text($"tick {n}\n", "text/plain");
+            });
+        });
+        await using var pushpin = await PushpinCluster.StartAsync([$"* {backend.Target}"], "update_on_first_subscription = false");
+        using var client = new HttpClient { BaseAddress = pushpin.BaseUri, Timeout = Timeout.InfiniteTimeSpan };
+        using var response = await client.GetAsync(new Uri("/quiet", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+        var lines = new List<string>();
+        using var stop = new CancellationTokenSource();
+        var reader = ReadLinesAsync(await response.Content.ReadAsStreamAsync(), lines, stop.Token);
+
+        var started = DateTime.UtcNow;
+        await Eventually.TrueAsync(() => Snapshot(lines).Length >= 3, "two timed fetches\n" + pushpin.Runner.Output, TimeSpan.FromSeconds(20));
+        Assert.That(Snapshot(lines).Take(3), Is.EqualTo(new[] { "start", "tick 1", "tick 2" }));
+        Assert.That(DateTime.UtcNow - started, Is.GreaterThan(TimeSpan.FromSeconds(3)), "each fetch waits for the 2 s timeout");
+        lock (backend.Requests)
+        {
+            Assert.That(backend.Requests.Where(r => r.PathAndQuery.StartsWith("/quiet/next", StringComparison.Ordinal)).Select(r => r.PathAndQuery).Take(2), Is.EqualTo(new[] { "/quiet/next?n=1", "/quiet/next?n=2" }));
+        }
+        await stop.CancelAsync();
+        response.Dispose();
+        await Task.WhenAny(reader, Task.Delay(2000));
+    }
 }
