@@ -4,10 +4,16 @@ namespace Pushpin.Handler.Sequencing;
 /// Caps deliveries per second (<c>message_rate</c>) and queued delivery weight per key
 /// (<c>message_hwm</c>), keys being route stats ids (upstream's RateLimiter). A token bucket
 /// refilled on the engine tick; keys take turns so one busy route cannot starve another.
-/// Engine-thread only. Unlimited rate runs actions at once (nothing ever queues).
+/// Engine-thread only. Unlimited rate runs deliveries at once (nothing ever queues).
 /// </summary>
-internal sealed class PublishLimiter
+/// <remarks>
+/// A delivery is a value (<typeparamref name="T"/>) handed to one run callback fixed at
+/// construction, so passing one through allocates nothing (no closure per delivery).
+/// </remarks>
+internal sealed class PublishLimiter<T>
+    where T : struct
 {
+    private readonly Action<T> _run;
     private readonly int _rate;
     private readonly int _hwm;
     private readonly double _burst;
@@ -20,8 +26,10 @@ internal sealed class PublishLimiter
     /// <param name="rate">Deliveries per second; 0 or less = unlimited.</param>
     /// <param name="hwm">Most queued weight per key; 0 or less = unlimited.</param>
     /// <param name="tickMs">How often <see cref="Process"/> runs; the bucket holds one tick's worth.</param>
-    public PublishLimiter(int rate, int hwm, int tickMs = 100)
+    /// <param name="run">Performs one delivery (now, or when the rate allows).</param>
+    public PublishLimiter(int rate, int hwm, Action<T> run, int tickMs = 100)
     {
+        _run = run;
         _rate = rate;
         _hwm = hwm;
         _burst = Math.Max(1, rate * tickMs / 1000.0);
@@ -33,19 +41,19 @@ internal sealed class PublishLimiter
     /// <summary>Queued weight over all keys.</summary>
     public long QueuedWeight { get; private set; }
 
-    /// <summary>Runs or queues <paramref name="action"/>; false when the key's hwm would be exceeded (the caller logs and counts).</summary>
-    public bool TryAdd(string key, int weight, Action action, long nowMs)
+    /// <summary>Runs or queues <paramref name="delivery"/>; false when the key's hwm would be exceeded (the caller logs and counts).</summary>
+    public bool TryAdd(string key, int weight, T delivery, long nowMs)
     {
         if (Unlimited)
         {
-            action();
+            _run(delivery);
             return true;
         }
         Refill(nowMs);
         if (QueuedWeight == 0 && _tokens >= weight)
         {
             _tokens -= weight;
-            action();
+            _run(delivery);
             return true;
         }
         if (!_buckets.TryGetValue(key, out var bucket))
@@ -58,13 +66,13 @@ internal sealed class PublishLimiter
         {
             return false;
         }
-        bucket.Actions.Enqueue((action, weight));
+        bucket.Deliveries.Enqueue((delivery, weight));
         bucket.Weight += weight;
         QueuedWeight += weight;
         return true;
     }
 
-    /// <summary>Runs queued actions the rate allows, one per key in turn.</summary>
+    /// <summary>Runs queued deliveries the rate allows, one per key in turn.</summary>
     public void Process(long nowMs)
     {
         if (Unlimited || QueuedWeight == 0)
@@ -80,11 +88,11 @@ internal sealed class PublishLimiter
             }
             var key = _order[_next];
             var bucket = _buckets[key];
-            var (action, weight) = bucket.Actions.Dequeue();
+            var (delivery, weight) = bucket.Deliveries.Dequeue();
             bucket.Weight -= weight;
             QueuedWeight -= weight;
             _tokens -= weight;
-            if (bucket.Actions.Count == 0)
+            if (bucket.Deliveries.Count == 0)
             {
                 _buckets.Remove(key);
                 _order.RemoveAt(_next);
@@ -93,7 +101,7 @@ internal sealed class PublishLimiter
             {
                 _next++;
             }
-            action();
+            _run(delivery);
         }
     }
 
@@ -108,7 +116,7 @@ internal sealed class PublishLimiter
 
     private sealed class Bucket
     {
-        public Queue<(Action Action, int Weight)> Actions { get; } = new();
+        public Queue<(T Delivery, int Weight)> Deliveries { get; } = new();
 
         public long Weight { get; set; }
     }

@@ -15,7 +15,7 @@ internal sealed partial class HandlerEngine
 {
     private readonly PublishLastIds _lastIds = new();
     private readonly Sequencer _sequencer;
-    private readonly PublishLimiter _limiter;
+    private readonly PublishLimiter<Delivery> _limiter;
 
     /// <summary>The last id published per channel (what prev-ids are compared with).</summary>
     internal PublishLastIds LastIds => _lastIds;
@@ -90,7 +90,7 @@ internal sealed partial class HandlerEngine
             {
                 DeliverTo(session, item);
             }
-            else if (!_limiter.TryAdd(route ?? string.Empty, Math.Max(blocks, 1), () => DeliverTo(session, item), _ctx.NowMs))
+            else if (!_limiter.TryAdd(route ?? string.Empty, Math.Max(blocks, 1), new Delivery(session, item), _ctx.NowMs))
             {
                 _ctx.Counters?.Dropped(DropReason.Hwm);
                 Log.HwmExceeded(_ctx.Logger, _options.MessageHwm, route ?? string.Empty);
@@ -123,6 +123,9 @@ internal sealed partial class HandlerEngine
             _ended.Add(session);
         }
     }
+
+    /// <summary>One item for one session, as the limiter holds it (a value: nothing allocated per delivery).</summary>
+    private readonly record struct Delivery(HttpSession Session, PublishItem Item);
 
     /// <summary>Timers of the publish path: items that waited long enough, rate-limited deliveries.</summary>
     private void TickDelivery(long now)

@@ -54,7 +54,7 @@ internal sealed partial class HandlerEngine
             WaitMs = _options.MessageWaitMs,
             IdCacheTtlSeconds = _options.IdCacheTtlSeconds,
         };
-        _limiter = new PublishLimiter(_options.MessageRate, _options.MessageHwm);
+        _limiter = new PublishLimiter<Delivery>(_options.MessageRate, _options.MessageHwm, d => DeliverTo(d.Session, d.Item));
     }
 
     public int SessionCount => _sessions.Count;

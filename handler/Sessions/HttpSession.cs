@@ -597,11 +597,8 @@ internal sealed partial class HttpSession
         var n = Math.Min(Credits, data.Length);
         if (n > 0)
         {
-            var p = NewPacket(ZhttpPacketType.Data);
-            p.Body = data.AsMemory(0, n);
-            p.More = true;
             Credits -= n;
-            Send(p);
+            Send(BodyPacket(data.AsMemory(0, n), more: true));
         }
         if (n < data.Length)
         {
@@ -615,14 +612,13 @@ internal sealed partial class HttpSession
         while (_pendingLength > 0 && Credits > 0)
         {
             var n = Math.Min(_pendingLength, Credits);
-            var p = NewPacket(ZhttpPacketType.Data);
-            p.Body = _pending.AsMemory(_pendingStart, n);
+            var body = _pending.AsMemory(_pendingStart, n);
             _pendingStart += n;
             _pendingLength -= n;
             Credits -= n;
-            p.More = !(_closing && _pendingLength == 0);
-            Send(p);
-            if (!p.More)
+            var more = !(_closing && _pendingLength == 0);
+            Send(BodyPacket(body, more));
+            if (!more)
             {
                 Finished = true;
             }
@@ -696,6 +692,19 @@ internal sealed partial class HttpSession
         Multi = true,
         UserData = UserData,
     };
+
+    // Body data goes out in the context's shared packet (encoded before Send returns).
+    private ZhttpPacket BodyPacket(ReadOnlyMemory<byte> body, bool more)
+    {
+        var p = _ctx.BodyPacket;
+        p.From = _ctx.InstanceId;
+        p.Id = Id;
+        p.Seq = OutSeq++;
+        p.UserData = UserData;
+        p.Body = body;
+        p.More = more;
+        return p;
+    }
 
     private void Send(ZhttpPacket p) => _ctx.Sender.Send(From, p, RouterResp);
 

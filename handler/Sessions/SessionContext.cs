@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Pushpin.Common.Zhttp;
 using Pushpin.Handler.Metrics;
 
 namespace Pushpin.Handler.Sessions;
@@ -16,6 +17,14 @@ internal sealed class SessionContext(string instanceId, IZhttpSender sender, Tim
 
     /// <summary>Publish counters (delivered, dropped by reason); null = not counted.</summary>
     public HandlerCounters? Counters { get; init; }
+
+    /// <summary>
+    /// The one body-only data packet every session fills for its stream body (the hot fan-out
+    /// path): the sender encodes a packet before <see cref="IZhttpSender.Send"/> returns (a
+    /// batching sender copies what it keeps), so it is reused rather than allocated per session
+    /// per delivery. Only its body fields are ever set.
+    /// </summary>
+    public ZhttpPacket BodyPacket { get; } = new() { Type = ZhttpPacketType.Data, Multi = true };
 
     /// <summary>Milliseconds on a monotonic clock.</summary>
     public long NowMs => (long)Time.GetElapsedTime(0).TotalMilliseconds;

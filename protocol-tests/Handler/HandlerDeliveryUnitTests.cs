@@ -23,8 +23,7 @@ public sealed class HandlerDeliveryUnitTests
 
         public void Send(string requesterId, ZhttpPacket packet, bool routerResp)
         {
-            packet.Body = packet.Body.ToArray();
-            Sent.Add(packet);
+            Sent.Add(PacketCopy.Of(packet));
         }
     }
 

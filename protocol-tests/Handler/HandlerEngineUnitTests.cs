@@ -19,8 +19,7 @@ public sealed class HandlerEngineUnitTests
         // The real sender encodes at once; keep a copy of the body since its buffer is reused.
         public void Send(string requesterId, ZhttpPacket packet, bool routerResp)
         {
-            packet.Body = packet.Body.ToArray();
-            Sent.Add((requesterId, packet, routerResp));
+            Sent.Add((requesterId, PacketCopy.Of(packet), routerResp));
         }
     }
 

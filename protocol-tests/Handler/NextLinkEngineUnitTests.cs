@@ -17,8 +17,7 @@ public sealed class NextLinkEngineUnitTests
 
         public void Send(string requesterId, ZhttpPacket packet, bool routerResp)
         {
-            packet.Body = packet.Body.ToArray();
-            Sent.Add(packet);
+            Sent.Add(PacketCopy.Of(packet));
         }
     }
 

@@ -12,7 +12,10 @@ namespace Pushpin.Benchmarks.Handler;
 /// <summary>
 /// One published item to 10,000 stream holds in process: the handler engine's fan-out with
 /// every outgoing packet encoded (as the responder does before queueing it to NetMQ), with
-/// multi-id merging (what a multi peer gets) and without (one packet per session).
+/// multi-id merging (what a multi peer gets) and without (one packet per session), and with the
+/// shipped publish limiter (<c>message_rate = 2500</c>, <c>message_hwm = 25000</c>) on or off.
+/// With the limiter on, the clock moves a second per reading, so every delivery finds a token
+/// and runs at once (the steady state of a rate under the limit; nothing queues or drops).
 /// </summary>
 [MemoryDiagnoser]
 public class FanoutBenchmarks
@@ -27,6 +30,9 @@ public class FanoutBenchmarks
     [Params(false, true)]
     public bool Merge { get; set; }
 
+    [Params(false, true)]
+    public bool Limiter { get; set; }
+
     /// <summary>Bytes encoded toward connmgr for one item (all packets).</summary>
     public long BytesPerItem { get; private set; }
 
@@ -40,7 +46,9 @@ public class FanoutBenchmarks
             BytesPerItem += _writer.Length;
         });
         var sender = new BatchingSink(_batcher);
-        _engine = new HandlerEngine(new SessionContext("handler_bench", sender, TimeProvider.System, NullLogger.Instance));
+        _engine = Limiter
+            ? new HandlerEngine(new SessionContext("handler_bench", sender, new SteppingClock(), NullLogger.Instance), options: new HandlerEngineOptions { MessageRate = 2500, MessageHwm = 25_000 })
+            : new HandlerEngine(new SessionContext("handler_bench", sender, TimeProvider.System, NullLogger.Instance));
         for (var i = 0; i < Sessions; i++)
         {
             var r = _engine.HandleAccept("1", AcceptArgs($"0-{i}-0"));
@@ -117,5 +125,15 @@ public class FanoutBenchmarks
         public void BeginFanout() => batcher.Begin();
 
         public void EndFanout() => batcher.End();
+    }
+
+    // Each reading is a second later: the limiter's bucket is full for every delivery.
+    private sealed class SteppingClock : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => _ticks += TimeSpan.TicksPerSecond;
     }
 }
