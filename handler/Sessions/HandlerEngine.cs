@@ -213,7 +213,10 @@ internal sealed partial class HandlerEngine
         }
 
         _pendingStarts.Clear();
-        var origin = new SessionOrigin(from, accept.Route, accept.OrigRequestData, accept.Inspect);
+        // Only response holds are ever retried: streams need neither the request nor inspect again.
+        var origin = instruct.HoldMode == HoldMode.Response
+            ? new SessionOrigin(from, accept.Route, accept.OrigRequestData, accept.Inspect)
+            : new SessionOrigin(from, accept.Route, null, null);
         var linkState = new NextLinkState(accept.Uri, accept.Route, accept.Trusted, accept.ChannelPrefix, accept.ImplicitChannels);
 
         // A response hold whose prev-id disagrees with the last id published here is retried at

@@ -31,7 +31,7 @@ internal sealed partial class HttpSession
     private long _timeoutDue = long.MaxValue;
 
     private readonly RequestState _rs;
-    private readonly HeaderList _requestHeaders;
+    private readonly HeaderList? _requestHeaders;
     private readonly Action<HttpSession, UpdateReason>? _requestUpdate;
     private Dictionary<string, string?>? _prevIds;
 
@@ -45,7 +45,8 @@ internal sealed partial class HttpSession
         _requestUpdate = requestUpdate;
         _instruct = instruct;
         _rs = rs;
-        _requestHeaders = requestHeaders ?? [];
+        // Only CORS reads the request headers: other sessions do not keep them.
+        _requestHeaders = rs.AutoCrossOrigin ? requestHeaders : null;
         From = rs.Sender;
         Id = rs.Id;
         RouterResp = rs.RouterResp;
@@ -133,7 +134,7 @@ internal sealed partial class HttpSession
             if (_rs.AutoCrossOrigin)
             {
                 source = new HeaderList(source);
-                Cors.Apply(_requestHeaders, source);
+                Cors.Apply(_requestHeaders ?? [], source);
             }
             var headers = new List<HttpHeader>(source.Count);
             foreach (var h in source)
@@ -157,6 +158,8 @@ internal sealed partial class HttpSession
                 Append(r.Body.AsSpan(first));
             }
         }
+
+        _instruct = _instruct.WithoutResponse();
 
         if (Mode == HoldMode.None)
         {
@@ -548,7 +551,7 @@ internal sealed partial class HttpSession
             }
             else
             {
-                Cors.Apply(_requestHeaders, source);
+                Cors.Apply(_requestHeaders ?? [], source);
             }
         }
 
