@@ -7,10 +7,13 @@ namespace Pushpin.ProtocolTests.Docs;
 /// <param name="File">The page, relative to docs/.</param>
 /// <param name="Line">1-based line of the opening fence.</param>
 /// <param name="Language">First word of the info string: sh, toml, ini, routes, python.</param>
-/// <param name="Mode">Second word: test, background, runner-error.</param>
+/// <param name="Mode">Second word: test, background, runner-error, woh-open.</param>
 /// <param name="Body">The block's text.</param>
 /// <param name="ExpectedOutput">Lines the output must contain in order, or null.</param>
 public sealed record DocBlock(string File, int Line, string Language, string Mode, string Body, IReadOnlyList<string>? ExpectedOutput)
 {
+    /// <summary>Words after the mode (e.g. <c>ws-subscribed</c>).</summary>
+    public IReadOnlyList<string> Flags { get; init; } = [];
+
     public override string ToString() => $"{File}:{Line} ({Language} {Mode})";
 }

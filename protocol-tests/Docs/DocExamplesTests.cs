@@ -64,6 +64,13 @@ public sealed class DocExamplesTests
                         background.Add((block, process));
                         // Started means it printed something (a stream's first chunk).
                         await Eventually.TrueAsync(() => process.Lines.Count > 0, $"{block} printing its first line", BlockTimeout);
+                        if (block.Flags.Contains("ws-subscribed"))
+                        {
+                            await WaitWsSubscribedAsync(block, process);
+                        }
+                        break;
+                    case "woh-open":
+                        await WohOpenExample.RunAsync(block);
                         break;
                     case "runner-error":
                         await RunnerRefusesAsync(block, dir);
@@ -122,6 +129,25 @@ public sealed class DocExamplesTests
             default:
                 Assert.Fail($"{block}: no runner for language '{block.Language}'");
                 break;
+        }
+    }
+
+    // The client's subscription and the page's publish race (as with upstream): publish probes
+    // to `test` until the client prints one (extra output lines do not disturb the check).
+    private async Task WaitWsSubscribedAsync(DocBlock block, ChildProcess process)
+    {
+        const string Probe = "docs-probe";
+        using var http = new HttpClient();
+        var body = "{\"items\":[{\"channel\":\"test\",\"formats\":{\"ws-message\":{\"content\":\"" + Probe + "\"}}}]}";
+        var deadline = DateTime.UtcNow + BlockTimeout;
+        while (!process.Lines.Any(l => l.Contains(Probe, StringComparison.Ordinal)))
+        {
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), $"{block} never got a message published to test\n{process.Output}");
+            Assert.That(process.HasExited, Is.False, $"{block} exited\n{process.Output}");
+            using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+            using var response = await http.PostAsync(_pushpin!.PublishUri, content);
+            Assert.That(response.IsSuccessStatusCode, Is.True, "probe publish");
+            await Task.Delay(250);
         }
     }
 

@@ -6,13 +6,16 @@ namespace Pushpin.ProtocolTests.Docs;
 /// (started and left running; its output is checked at the end of the page), <c>toml test</c>,
 /// <c>ini test</c> (a config that must load and validate), <c>toml runner-error</c> (a config the
 /// runner must refuse before starting anything), <c>routes test</c> (lines that must parse),
-/// <c>python test</c> (run with python3).
+/// <c>python test</c> (run with python3), <c>http woh-open</c> (a WebSocket-over-HTTP backend's
+/// reply to OPEN, written with literal <c>\r\n</c>: a backend answers with it and a client must
+/// connect and be subscribed). <c>sh background ws-subscribed</c> is a WebSocket client subscribed
+/// to <c>test</c>: the run waits until it prints a probe published there.
 /// A fence with info <c>output</c> right after an example holds the lines its output must contain
 /// in order. Other fences (plain <c>sh</c>, <c>toml</c>...) are illustrations and not run.
 /// </summary>
 public static class DocExtractor
 {
-    private static readonly HashSet<string> Modes = new(StringComparer.Ordinal) { "test", "background", "runner-error" };
+    private static readonly HashSet<string> Modes = new(StringComparer.Ordinal) { "test", "background", "runner-error", "woh-open" };
 
     public static string DocsDirectory => Path.Combine(Support.Artifacts.RepoRoot, "docs");
 
@@ -55,7 +58,7 @@ public static class DocExtractor
                 i = j;
                 expected = ReadFence(lines, ref i).Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToList();
             }
-            blocks.Add(new DocBlock(page, start + 1, words[0], words[1], body, expected));
+            blocks.Add(new DocBlock(page, start + 1, words[0], words[1], body, expected) { Flags = words[2..] });
         }
         return blocks;
     }

@@ -20,11 +20,27 @@ public static class TestTarget
         {
             return Text(400, "Bad Request", "request too large\n");
         }
-        var path = uri.Path;
-        if (path.Length >= 2 && path.EndsWith('/'))
+        var path = NormalizedPath(uri);
+        var channels = Channels(uri);
+        return path switch
         {
-            path = path[..^1];
-        }
+            "/" => Text(200, "OK", "Hello from the Pushpin test handler!\n"),
+            "/response" => Text(200, "OK", "nothing for now\n", new HttpHeader("Grip-Hold", "response"), new HttpHeader("Grip-Channel", string.Join(", ", channels))),
+            "/stream" => Text(200, "OK", "[stream opened]\n", new HttpHeader("Grip-Hold", "stream"), new HttpHeader("Grip-Channel", string.Join(", ", channels))),
+            _ => Text(404, "Not Found", "no such test resource\n"),
+        };
+    }
+
+    /// <summary>The path with one trailing slash removed (except for "/").</summary>
+    public static string NormalizedPath(RequestUri uri)
+    {
+        var path = uri.Path;
+        return path.Length >= 2 && path.EndsWith('/') ? path[..^1] : path;
+    }
+
+    /// <summary>The distinct <c>channel</c> query parameters, or <c>test</c> when there are none.</summary>
+    public static List<string> Channels(RequestUri uri)
+    {
         var channels = new List<string>();
         foreach (var item in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
@@ -43,13 +59,7 @@ public static class TestTarget
         {
             channels.Add("test");
         }
-        return path switch
-        {
-            "/" => Text(200, "OK", "Hello from the Pushpin test handler!\n"),
-            "/response" => Text(200, "OK", "nothing for now\n", new HttpHeader("Grip-Hold", "response"), new HttpHeader("Grip-Channel", string.Join(", ", channels))),
-            "/stream" => Text(200, "OK", "[stream opened]\n", new HttpHeader("Grip-Hold", "stream"), new HttpHeader("Grip-Channel", string.Join(", ", channels))),
-            _ => Text(404, "Not Found", "no such test resource\n"),
-        };
+        return channels;
     }
 
     private static OriginResponse Text(int code, string reason, string body, params HttpHeader[] extra)

@@ -162,7 +162,7 @@ internal sealed partial class WsProxySession
         while (_targets.Count > 0)
         {
             var target = _targets.Dequeue();
-            if (target.Kind != RouteTargetKind.Default)
+            if (target.Kind is not (RouteTargetKind.Default or RouteTargetKind.Test))
             {
                 LogDebug(target + " cannot carry WebSockets, skipping it");
                 continue;
@@ -172,6 +172,10 @@ internal sealed partial class WsProxySession
             if (target.Host.Length > 0)
             {
                 uri = uri.WithHost(target.Host);
+            }
+            if (target.Kind == RouteTargetKind.Test)
+            {
+                uri = WithoutPathBeg(uri);
             }
             Uri = uri;
             RequestHeaderRules.ApplyHost(Headers, uri);
@@ -184,8 +188,20 @@ internal sealed partial class WsProxySession
         Reject(502, "Bad Gateway", Debug ? "Unable to connect to any targets. Tried: " + tried : "Error while proxying to origin.");
     }
 
-    private IWsBackend CreateBackend(RouteTarget target) =>
-        target.OverHttp ? new WohBackend(_host, this, target) : CreateRawBackend(target);
+    private IWsBackend CreateBackend(RouteTarget target) => target switch
+    {
+        { Kind: RouteTargetKind.Test } => new TestWsBackend(_host, this),
+        { OverHttp: true } => new WohBackend(_host, this, target),
+        _ => CreateRawBackend(target),
+    };
+
+    /// <summary>The test target sees the path relative to path_beg, keeping its leading slash (as for HTTP).</summary>
+    private RequestUri WithoutPathBeg(RequestUri uri)
+    {
+        var pathBeg = Route.PathBeg;
+        var remove = pathBeg.EndsWith('/') ? pathBeg.Length - 1 : pathBeg.Length;
+        return remove > 0 ? uri with { Path = remove < uri.Path.Length ? uri.Path[remove..] : string.Empty } : uri;
+    }
 
     /// <summary>Answers the handshake with an HTTP response instead of a 101.</summary>
     private void Reject(int code, string reason, string message)
