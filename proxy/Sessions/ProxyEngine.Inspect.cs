@@ -7,22 +7,53 @@ namespace Pushpin.Proxy.Sessions;
 /// <summary>
 /// inspect (internals.md §4.3): the handler is asked about each request before it is proxied.
 /// A handler that is down or slow never blocks traffic: a failed call proxies at once, and after
-/// a failure requests stop waiting (one probe call at a time checks for recovery), as upstream's
-/// ZrpcChecker does.
+/// a failure requests stop waiting while one probe call at most every second checks for its
+/// return (upstream's ZrpcChecker). While the handler is unavailable a request costs nothing
+/// here: the call's arguments are built only when a call is made.
 /// </summary>
 public sealed partial class ProxyEngine
 {
+    private static readonly TimeSpan InspectProbeInterval = TimeSpan.FromSeconds(1);
     private ZrpcClient? _inspect;
     private bool _inspectAvailable = true;
     private bool _inspectProbing;
+    private DateTimeOffset _inspectNextProbe;
+
+    /// <summary>Number of inspect calls made (for tests: probing must stay cheap).</summary>
+    internal long InspectCalls { get; private set; }
 
     private void StartInspect(ProxySession s)
     {
+        if (_inspectAvailable)
+        {
+            s.State = SessionState.Inspecting;
+            CallInspect(s, wait: true);
+            return;
+        }
+        var now = _time.GetUtcNow();
+        if (!_inspectProbing && now >= _inspectNextProbe)
+        {
+            // The handler failed lately: this call only probes, the request does not wait.
+            _inspectProbing = true;
+            _inspectNextProbe = now + InspectProbeInterval;
+            CallInspect(s, wait: false);
+        }
+        StartForwarding(s);
+    }
+
+    private void CallInspect(ProxySession s, bool wait)
+    {
+        InspectCalls++;
+        var headers = new List<object?>(s.OrigHeaders.Count);
+        foreach (var h in s.OrigHeaders)
+        {
+            headers.Add(new List<object?> { Encoding.Latin1.GetBytes(h.Name), Encoding.Latin1.GetBytes(h.Value) });
+        }
         var args = new Dictionary<string, object?>
         {
             ["method"] = Encoding.Latin1.GetBytes(s.Method),
             ["uri"] = s.OrigUri.ToString(),
-            ["headers"] = s.OrigHeaders.Select(h => (object?)new List<object?> { Encoding.Latin1.GetBytes(h.Name), Encoding.Latin1.GetBytes(h.Value) }).ToList(),
+            ["headers"] = headers,
             ["body"] = s.RequestBodyCopy.ToArray(),
         };
         if (!s.RequestFinished)
@@ -37,40 +68,22 @@ public sealed partial class ProxyEngine
         {
             args["auto-share"] = true;
         }
-        var wait = _inspectAvailable;
-        if (!wait && _inspectProbing)
+        _ = CallInspectAsync(_inspect!, args, wait ? s : null);
+    }
+
+    // The synchronous part (encode, enqueue) runs on the loop; the answer comes back as an event.
+    private async Task CallInspectAsync(ZrpcClient client, Dictionary<string, object?> args, ProxySession? waiting)
+    {
+        ZrpcResponse response;
+        try
         {
-            StartForwarding(s);
-            return;
+            response = await client.CallAsync("inspect", args, _options.InspectTimeout).ConfigureAwait(false);
         }
-        if (wait)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            s.State = SessionState.Inspecting;
+            response = ZrpcResponse.Fail(null, "service-unavailable", e.Message);
         }
-        else
-        {
-            _inspectProbing = true;
-        }
-        var client = _inspect!;
-        var timeout = _options.InspectTimeout;
-        _ = Task.Run(async () =>
-        {
-            ZrpcResponse response;
-            try
-            {
-                response = await client.CallAsync("inspect", args, timeout).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                response = ZrpcResponse.Fail(null, "service-unavailable", e.Message);
-            }
-            _events.Writer.TryWrite(new InspectDone(wait ? s : null, response));
-        });
-        if (!wait)
-        {
-            // The handler failed lately: this call only probes, the request does not wait.
-            StartForwarding(s);
-        }
+        _events.Writer.TryWrite(new InspectDone(waiting, response));
     }
 
     private void OnInspectDone(ProxySession? s, ZrpcResponse response)
@@ -85,6 +98,10 @@ public sealed partial class ProxyEngine
             LogInspectAvailability(_logger, ok ? "available again" : "unavailable (" + (response.Condition ?? "bad answer") + "); proxying without it");
         }
         _inspectAvailable = ok;
+        if (!ok)
+        {
+            _inspectNextProbe = _time.GetUtcNow() + InspectProbeInterval;
+        }
         if (s is null || !IsWaitingForInspect(s))
         {
             return;

@@ -127,4 +127,39 @@ public sealed class ProxyEngineInspectTests
         await h.ExpectOutboundAsync(p => p.Method is not null && p.Uri!.EndsWith("/after", StringComparison.Ordinal));
         Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(1.5)), "after a failure requests do not wait for inspect");
     }
+
+    [Test]
+    public async Task While_the_handler_is_unavailable_requests_make_at_most_one_probe_a_second()
+    {
+        var clock = new ManualClock();
+        var port = FreePorts.One();
+        // Nobody listens on the inspect socket: every call fails at once.
+        await using var h = await ProxyHarness.StartAsync(["* 127.0.0.1:8081"], o => o with { HandlerInspectSpec = $"tcp://127.0.0.1:{port}" }, clock);
+        var first = await ProxySequentialAsync(h, "first");
+        Assert.That(first, Is.InRange(1, 3), "the warm-up and first requests asked inspect until it failed");
+
+        for (var i = 0; i < 30; i++)
+        {
+            await ProxySequentialAsync(h, "r" + i);
+        }
+        Assert.That(h.Engine.InspectCalls, Is.EqualTo(first), "no probe within the second after the failure");
+
+        clock.Advance(TimeSpan.FromSeconds(1.1));
+        for (var i = 0; i < 10; i++)
+        {
+            await ProxySequentialAsync(h, "s" + i);
+        }
+        Assert.That(h.Engine.InspectCalls, Is.EqualTo(first + 1), "one probe once the second is over");
+    }
+
+    /// <summary>Sends one request, answers it as the backend, reads the response; returns the inspect calls made so far.</summary>
+    private static async Task<long> ProxySequentialAsync(ProxyHarness h, string name)
+    {
+        var id = h.Send(new ZhttpPacket { Method = "GET", Uri = "http://example.com/" + name });
+        var req = await h.ExpectOutboundAsync(p => p.Method is not null && p.Uri!.EndsWith("/" + name, StringComparison.Ordinal));
+        h.ReplyToProxy(req.Id!, new ZhttpPacket { Code = 200, Reason = "OK", Body = "ok"u8.ToArray() }, 0);
+        var (resp, _) = await h.ReadResponseAsync(id);
+        Assert.That(resp.Code, Is.EqualTo(200));
+        return h.Engine.InspectCalls;
+    }
 }
