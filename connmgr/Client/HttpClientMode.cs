@@ -35,31 +35,13 @@ internal sealed partial class HttpClientMode : IAsyncDisposable
 
     public void Start()
     {
+        // Packets are routed on the responder's poller thread (no hop); new sessions start on the pool.
+        Responder.OnReceived = Route;
         Responder.Start();
-        _loops.Add(Task.Run(DispatchAsync));
         _loops.Add(Task.Run(SweepAsync));
     }
 
     internal void Remove(ClientSession session) => _sessions.TryRemove((session.Requester, session.Id), out _);
-
-    private async Task DispatchAsync()
-    {
-        var reader = Responder.Incoming;
-        try
-        {
-            while (await reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false))
-            {
-                while (reader.TryRead(out var packet))
-                {
-                    Route(packet);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Shutting down.
-        }
-    }
 
     private void Route(ZhttpPacket packet)
     {
@@ -107,7 +89,9 @@ internal sealed partial class HttpClientMode : IAsyncDisposable
         session = new ClientSession(this, packet);
         if (_sessions.TryAdd((packet.From, packet.Id), session))
         {
-            _ = session.RunAsync(_stopping.Token);
+            // Not on the poller thread: the session connects and writes before its first await.
+            var token = _stopping.Token;
+            _ = Task.Run(() => session.RunAsync(token), CancellationToken.None);
         }
     }
 

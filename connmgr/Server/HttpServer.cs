@@ -76,8 +76,9 @@ internal sealed partial class HttpServer : IAsyncDisposable
 
     public void Start()
     {
+        // Packets are routed to their session's inbox on the requester's poller thread (no hop).
+        _requester.OnReceived = Route;
         _requester.Start();
-        _loops.Add(Task.Run(DispatchAsync));
         _loops.Add(Task.Run(SweepAsync));
         foreach (var (socket, spec) in _listeners)
         {
@@ -190,26 +191,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Routes every received packet to its session's inbox.</summary>
-    private async Task DispatchAsync()
-    {
-        var reader = _requester.Incoming;
-        try
-        {
-            while (await reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false))
-            {
-                while (reader.TryRead(out var packet))
-                {
-                    Route(packet);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Shutting down.
-        }
-    }
-
+    /// <summary>Routes a received packet to its session's inbox (runs on the requester's poller thread).</summary>
     private void Route(ZhttpPacket packet)
     {
         var now = Environment.TickCount64;

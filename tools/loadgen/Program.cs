@@ -57,9 +57,10 @@ public static class Program
             return 0;
         }
 
-        var proxyCmd = new Command("proxy", "Plain GETs through the proxy: req/s, p50/p99") { connections, duration, path };
+        var warmup = new Option<double>("--warmup") { Description = "proxy: seconds of the same load before measuring (results dropped)", DefaultValueFactory = _ => 0 };
+        var proxyCmd = new Command("proxy", "Plain GETs through the proxy: req/s, p50/p99") { connections, duration, path, warmup };
         proxyCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
-            w.Write("proxy", await ProxyScenario.RunAsync(t.Client, r.GetValue(path)!, r.GetValue(connections), TimeSpan.FromSeconds(r.GetValue(duration)), ct, t.ProcessPatterns).ConfigureAwait(false))));
+            w.Write("proxy", await ProxyScenario.RunAsync(t.Client, r.GetValue(path)!, r.GetValue(connections), TimeSpan.FromSeconds(r.GetValue(duration)), ct, t.ProcessPatterns, TimeSpan.FromSeconds(r.GetValue(warmup))).ConfigureAwait(false))));
 
         var holdCmd = new Command("hold", "Open N idle stream holds: establish rate and bytes per held connection") { connections, hold };
         holdCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>

@@ -9,8 +9,14 @@ namespace Pushpin.LoadGen.Scenarios;
 /// </summary>
 public static class ProxyScenario
 {
-    public static async Task<Dictionary<string, double>> RunAsync(IPEndPoint endpoint, string path, int connections, TimeSpan duration, CancellationToken ct, IReadOnlyList<string>? serverProcesses = null)
+    public static async Task<Dictionary<string, double>> RunAsync(IPEndPoint endpoint, string path, int connections, TimeSpan duration, CancellationToken ct, IReadOnlyList<string>? serverProcesses = null, TimeSpan warmup = default)
     {
+        if (warmup > TimeSpan.Zero)
+        {
+            // Same load, results dropped: a .NET server runs its first seconds in unoptimized
+            // (tier-0) code and can be 3-4x slower until the JIT has recompiled the hot path.
+            await RunAsync(endpoint, path, connections, warmup, ct).ConfigureAwait(false);
+        }
         var latency = new LatencyRecorder();
         long completed = 0;
         long errors = 0;
@@ -65,6 +71,7 @@ public static class ProxyScenario
             ["p99_ms"] = latency.PercentileMs(99),
             ["errors"] = errors,
             ["connections"] = connections,
+            ["warmup_s"] = warmup.TotalSeconds,
             ["client_cpu_share"] = cpu / (seconds * Environment.ProcessorCount),
         };
         ProcessMetrics.AddCpuPerOp(result, serverBefore, serverAfter, patterns, completed);
