@@ -610,9 +610,10 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         }
         _outbound[s.OutboundId] = s;
 
-        // Everything received so far rides in the first packet, as the C++ requester does: the
-        // first packet's body for the first target, the kept copy when failing over.
-        var initialBody = s.FirstBody.Length > 0 ? s.FirstBody : s.RequestBodyCopy.ToArray();
+        // The first target gets the first packet's body here and what arrived since (queued while
+        // inspect was pending) from PendingRequestBody; a failover replays the kept copy instead.
+        // Taking the copy for the first target too would send the queued body twice.
+        var initialBody = failover ? s.RequestBodyCopy.ToArray() : s.FirstBody;
         s.FirstBody = ReadOnlyMemory<byte>.Empty;
         var packet = new ZhttpPacket
         {

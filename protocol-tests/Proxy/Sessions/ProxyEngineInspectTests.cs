@@ -1,3 +1,4 @@
+using System.Text;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using NUnit.Framework;
@@ -153,6 +154,67 @@ public sealed class ProxyEngineInspectTests
     }
 
     /// <summary>Sends one request, answers it as the backend, reads the response; returns the inspect calls made so far.</summary>
+    [Test]
+    public async Task Body_arriving_while_inspect_is_pending_reaches_the_backend_once()
+    {
+        var port = FreePorts.One();
+        await using var h = await ProxyHarness.StartAsync(["* 127.0.0.1:8081"], o => o with { HandlerInspectSpec = $"tcp://127.0.0.1:{port}" });
+        using var handler = new ZrpcServer([$"tcp://127.0.0.1:{port}"], bind: false, NullLogger.Instance, "test inspect");
+        handler.Start();
+        var warmups = 0;
+        await Eventually.TrueAsync(async () =>
+        {
+            h.Send(new ZhttpPacket { Method = "GET", Uri = "http://example.com/warm" + warmups++ });
+            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            try
+            {
+                (await handler.Calls.ReadAsync(cts.Token)).Ok(new Dictionary<string, object?> { ["no-proxy"] = false });
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }, "inspect answered once, so requests wait for it");
+
+        // A chunked-style POST: the head carries no body, the body follows while inspect is pending.
+        var id = h.Send(new ZhttpPacket { Method = "POST", Uri = "http://example.com/upload", More = true });
+        h.SendMore(id, 1, new ZhttpPacket { Body = "abc"u8.ToArray(), More = true });
+        h.SendMore(id, 2, new ZhttpPacket { Body = "defgh"u8.ToArray() });
+        // The engine takes packets in order: once the marker is inspected, the body was queued.
+        h.Send(new ZhttpPacket { Method = "GET", Uri = "http://example.com/marker" });
+        ZrpcCall? post = null;
+        var markerSeen = false;
+        while (!markerSeen)
+        {
+            var call = await handler.Calls.ReadAsync();
+            var uri = call.Request.Args!.GetString("uri");
+            if (uri == "http://example.com/upload")
+            {
+                post = call;
+            }
+            else
+            {
+                markerSeen = uri == "http://example.com/marker";
+                call.Ok(new Dictionary<string, object?> { ["no-proxy"] = false });
+            }
+        }
+        Assert.That(post, Is.Not.Null, "the POST was inspected before the marker");
+        post!.Ok(new Dictionary<string, object?> { ["no-proxy"] = false });
+
+        var req = await h.ExpectOutboundAsync(p => p.Method == "POST");
+        var body = Encoding.ASCII.GetString(req.Body.Span);
+        h.ReplyToProxy(req.Id!, new ZhttpPacket { Type = ZhttpPacketType.Credit, Credits = 1000 }, 0);
+        var more = req.More;
+        while (more)
+        {
+            var part = await h.ExpectOutboundAsync(p => p.Id == req.Id);
+            body += Encoding.ASCII.GetString(part.Body.Span);
+            more = part.More;
+        }
+        Assert.That(body, Is.EqualTo("abcdefgh"));
+    }
+
     private static async Task<long> ProxySequentialAsync(ProxyHarness h, string name)
     {
         var id = h.Send(new ZhttpPacket { Method = "GET", Uri = "http://example.com/" + name });
