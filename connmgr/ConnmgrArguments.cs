@@ -16,6 +16,7 @@ internal sealed class ConnmgrArguments
     [
         "listen", "zclient-stream", "zserver-stream", "buffer-size", "stream-maxconn", "id",
         "header-timeout", "idle-timeout", "tls-identities-dir", "stream-timeout",
+        "zclient-req", "req-timeout", "body-buffer-size", "req-maxconn",
     ];
 
     /// <summary>Every connmgr flag; anything else is a usage error.</summary>
@@ -27,6 +28,10 @@ internal sealed class ConnmgrArguments
                                       for a unix socket (also unix:PATH). ',stream' is the default.
           --tls-identities-dir=DIR    NAME.crt/NAME.key PEM pairs for tls listeners (default .).
           --zclient-stream=SPEC       zhttp requester base tcp://HOST:N (PUSH N, ROUTER N+1, SUB N+2).
+          --zclient-req=SPEC          zhttp req-mode DEALER (bound; repeatable) for ',req' listeners.
+          --req-timeout=SECONDS       req mode: time allowed for a whole request and its response (default 30).
+          --body-buffer-size=N        req mode: largest request or response body (default 100000).
+          --req-maxconn=N             req mode: maximum client connections (default 100).
           --zserver-stream=SPEC       zhttp responder base for client mode (PULL N, ROUTER N+1, PUB N+2).
           --buffer-size=N             Request head limit and response credits (default 8192).
           --stream-maxconn=N          Maximum client connections (default 10000).
@@ -44,6 +49,18 @@ internal sealed class ConnmgrArguments
     public string? ZclientStream { get; private set; }
 
     public string? ZserverStream { get; private set; }
+
+    /// <summary>Where the req-mode DEALER binds (<c>--zclient-req</c>, repeatable as upstream).</summary>
+    public List<string> ZclientReq { get; } = [];
+
+    /// <summary>req mode: seconds for a whole request and its response (upstream's <c>--req-timeout</c>).</summary>
+    public double ReqTimeoutSeconds { get; private set; } = 30;
+
+    /// <summary>req mode: largest request or response body (upstream's <c>--body-buffer-size</c>).</summary>
+    public int BodyBufferSize { get; private set; } = 100000;
+
+    /// <summary>req mode: client connections on <c>,req</c> listeners (upstream's <c>--req-maxconn</c>).</summary>
+    public int ReqMaxConnections { get; private set; } = 100;
 
     public int BufferSize { get; private set; } = 8192;
 
@@ -87,9 +104,13 @@ internal sealed class ConnmgrArguments
                 result.Apply(name, value);
             }
         }
-        if (result.Listen.Count > 0 && result.ZclientStream is null)
+        if (result.Listen.Any(l => !l.Req) && result.ZclientStream is null)
         {
             throw new FormatException("--listen needs --zclient-stream");
+        }
+        if (result.Listen.Any(l => l.Req) && result.ZclientReq.Count == 0)
+        {
+            throw new FormatException("a ',req' --listen needs --zclient-req");
         }
         if (result.Listen.Count == 0 && result.ZserverStream is null)
         {
@@ -116,6 +137,18 @@ internal sealed class ConnmgrArguments
                 break;
             case "zclient-stream":
                 ZclientStream = value;
+                break;
+            case "zclient-req":
+                ZclientReq.Add(value.Length > 0 ? value : throw new FormatException("--zclient-req needs a spec"));
+                break;
+            case "req-timeout":
+                ReqTimeoutSeconds = PositiveSeconds(name, value);
+                break;
+            case "body-buffer-size":
+                BodyBufferSize = PositiveInt(name, value, 1);
+                break;
+            case "req-maxconn":
+                ReqMaxConnections = PositiveInt(name, value, 1);
                 break;
             case "zserver-stream":
                 ZserverStream = value;

@@ -54,7 +54,11 @@ public static class Program
                         new ServerOptions
                         {
                             Listen = args.Listen,
-                            ZhttpBase = args.ZclientStream!,
+                            ZhttpBase = args.ZclientStream,
+                            ZhttpReqSpecs = args.ZclientReq,
+                            ReqTimeout = TimeSpan.FromSeconds(args.ReqTimeoutSeconds),
+                            BodyBufferSize = args.BodyBufferSize,
+                            ReqMaxConnections = args.ReqMaxConnections,
                             InstanceId = args.Id,
                             BufferSize = args.BufferSize,
                             MaxConnections = args.StreamMaxConnections,

@@ -13,6 +13,10 @@ internal sealed partial class HttpConnection
     private async Task<bool> HandleRequestAsync(HttpRequestHead head, CancellationToken ct)
     {
         _requestNumber++;
+        if (_listener.Req)
+        {
+            return await HandleReqModeAsync(head, ct).ConfigureAwait(false);
+        }
         if (MayBeWebSocket(head) && WebSocketHandshake.IsUpgradeRequest(head.Headers))
         {
             return await HandleWebSocketAsync(head, ct).ConfigureAwait(false);

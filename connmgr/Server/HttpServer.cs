@@ -14,7 +14,9 @@ internal sealed partial class HttpServer : IAsyncDisposable
 {
     private readonly ServerOptions _options;
     private readonly ILogger _logger;
-    private readonly ZhttpRequester _requester;
+    private readonly ZhttpRequester? _requester;
+    private readonly Transport.ZhttpReqRequester? _reqRequester;
+    private readonly ConcurrentDictionary<string, ReqExchange> _reqExchanges = new(StringComparer.Ordinal);
     private readonly List<(Socket Socket, Transport.ListenSpec Spec)> _listeners = [];
     private readonly ConcurrentDictionary<string, ServerSession> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, HttpConnection> _connections = new();
@@ -23,6 +25,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private long _nextConnectionId;
     private int _connectionCount;
+    private int _reqConnectionCount;
 
     public HttpServer(ServerOptions options, ILogger logger)
     {
@@ -30,10 +33,35 @@ internal sealed partial class HttpServer : IAsyncDisposable
         _logger = logger;
         // One slot per sweep tick; 4096 ticks of 1 s cover any timeout without extra turns.
         Timers = new TimerWheel<ConnectionTimer>((long)options.SweepInterval.TotalMilliseconds, 4096, Environment.TickCount64);
+        ReqTimers = new TimerWheel<ReqExchange>((long)options.SweepInterval.TotalMilliseconds, 4096, Environment.TickCount64);
         // A burst of new requests must queue for the proxy, not fail: the transport refuses (503)
         // when the PUSH cannot take a packet at once, so give it room (upstream's 128 was measured
         // against a sender that waits instead). With no responder connected at all it still fails fast.
-        _requester = new ZhttpRequester(options.InstanceId, ZhttpEndpoints.FromBase(options.ZhttpBase, bind: true), logger, initialHighWatermark: 10000);
+        if (options.Listen.Any(l => !l.Req))
+        {
+            _requester = new ZhttpRequester(
+                options.InstanceId,
+                ZhttpEndpoints.FromBase(options.ZhttpBase ?? throw new ArgumentException("stream listeners need a zhttp requester base (--zclient-stream)"), bind: true),
+                logger,
+                initialHighWatermark: 10000);
+        }
+        if (options.Listen.Any(l => l.Req))
+        {
+            if (options.ZhttpReqSpecs.Count == 0)
+            {
+                _requester?.Dispose();
+                throw new ArgumentException("req listeners need --zclient-req");
+            }
+            try
+            {
+                _reqRequester = new Transport.ZhttpReqRequester(options.ZhttpReqSpecs, logger);
+            }
+            catch
+            {
+                _requester?.Dispose();
+                throw;
+            }
+        }
         if (options.Listen.Any(l => l.Tls))
         {
             TlsIdentities = new Transport.TlsIdentityCache(options.TlsIdentitiesDir)
@@ -54,7 +82,8 @@ internal sealed partial class HttpServer : IAsyncDisposable
             {
                 l.Dispose();
             }
-            _requester.Dispose();
+            _requester?.Dispose();
+            _reqRequester?.Dispose();
             throw;
         }
     }
@@ -63,6 +92,9 @@ internal sealed partial class HttpServer : IAsyncDisposable
 
     /// <summary>Head and idle deadlines of the connections, advanced by the sweep.</summary>
     internal TimerWheel<ConnectionTimer> Timers { get; }
+
+    /// <summary>Deadlines of req-mode requests (<see cref="ServerOptions.ReqTimeout"/>), advanced by the sweep.</summary>
+    internal TimerWheel<ReqExchange> ReqTimers { get; }
 
     internal ILogger Logger => _logger;
 
@@ -76,9 +108,17 @@ internal sealed partial class HttpServer : IAsyncDisposable
 
     public void Start()
     {
-        // Packets are routed to their session's inbox on the requester's poller thread (no hop).
-        _requester.OnReceived = Route;
-        _requester.Start();
+        if (_requester is not null)
+        {
+            // Packets are routed to their session's inbox on the requester's poller thread (no hop).
+            _requester.OnReceived = Route;
+            _requester.Start();
+        }
+        if (_reqRequester is not null)
+        {
+            _reqRequester.Start();
+            _loops.Add(Task.Run(DispatchReqAsync));
+        }
         _loops.Add(Task.Run(SweepAsync));
         foreach (var (socket, spec) in _listeners)
         {
@@ -91,12 +131,61 @@ internal sealed partial class HttpServer : IAsyncDisposable
     internal ServerSession OpenSession(long connectionId, int requestNumber)
     {
         var id = $"0-{connectionId}-{requestNumber:x}";
-        var session = new ServerSession(id, _options.InstanceId, _requester, Environment.TickCount64);
+        var session = new ServerSession(id, _options.InstanceId, _requester!, Environment.TickCount64);
         _sessions[id] = session;
         return session;
     }
 
     internal void CloseSession(ServerSession session) => _sessions.TryRemove(session.Id, out _);
+
+    /// <summary>Registers a req-mode request; its deadline starts now.</summary>
+    internal ReqExchange OpenReqExchange(long connectionId, int requestNumber)
+    {
+        var exchange = new ReqExchange($"0-{connectionId}-{requestNumber:x}");
+        _reqExchanges[exchange.Id] = exchange;
+        ReqTimers.Schedule(exchange, Environment.TickCount64 + (long)_options.ReqTimeout.TotalMilliseconds);
+        return exchange;
+    }
+
+    /// <summary>Sends a req-mode request packet (encoded before this returns).</summary>
+    internal void SendReq(ZhttpPacket packet) => _reqRequester!.Send(packet);
+
+    internal void CloseReqExchange(ReqExchange exchange)
+    {
+        _reqExchanges.TryRemove(exchange.Id, out _);
+        exchange.Dispose();
+    }
+
+    /// <summary>Hands each req-mode response to its request; other packet types mean nothing in req mode (as upstream).</summary>
+    private async Task DispatchReqAsync()
+    {
+        var reader = _reqRequester!.Incoming;
+        try
+        {
+            while (await reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var packet))
+                {
+                    if (packet.Type is not (ZhttpPacketType.Data or ZhttpPacketType.Error or ZhttpPacketType.Cancel))
+                    {
+                        continue;
+                    }
+                    if (packet.Id is not null && _reqExchanges.TryGetValue(packet.Id, out var exchange))
+                    {
+                        exchange.Complete(packet);
+                    }
+                    else
+                    {
+                        LogUnknownSession(_logger, packet.Id, packet.Type);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Shutting down.
+        }
+    }
 
     private async Task AcceptAsync(Socket listener, Transport.ListenSpec spec)
     {
@@ -126,15 +215,18 @@ internal sealed partial class HttpServer : IAsyncDisposable
                 client.NoDelay = true;
             }
             var id = Interlocked.Increment(ref _nextConnectionId);
-            if (Interlocked.Increment(ref _connectionCount) > _options.MaxConnections)
+            // req and stream listeners have their own limits, as upstream.
+            ref var count = ref spec.Req ? ref _reqConnectionCount : ref _connectionCount;
+            var limit = spec.Req ? _options.ReqMaxConnections : _options.MaxConnections;
+            if (Interlocked.Increment(ref count) > limit)
             {
-                Interlocked.Decrement(ref _connectionCount);
-                _ = RefuseAsync(client);
+                Interlocked.Decrement(ref count);
+                _ = RefuseAsync(client, limit);
                 continue;
             }
             var connection = new HttpConnection(this, id, client, spec);
             _connections[id] = connection;
-            var task = RunConnectionAsync(connection);
+            var task = RunConnectionAsync(connection, spec.Req);
             _connectionTasks[id] = task;
             if (task.IsCompleted)
             {
@@ -144,7 +236,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
         }
     }
 
-    private async Task RunConnectionAsync(HttpConnection connection)
+    private async Task RunConnectionAsync(HttpConnection connection, bool req)
     {
         try
         {
@@ -158,7 +250,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
         finally
         {
             _connections.TryRemove(connection.Id, out _);
-            Interlocked.Decrement(ref _connectionCount);
+            Interlocked.Decrement(ref req ? ref _reqConnectionCount : ref _connectionCount);
             try
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
@@ -171,9 +263,9 @@ internal sealed partial class HttpServer : IAsyncDisposable
         }
     }
 
-    private async Task RefuseAsync(Socket client)
+    private async Task RefuseAsync(Socket client, int limit)
     {
-        LogOverLimit(_logger, _options.MaxConnections);
+        LogOverLimit(_logger, limit);
         try
         {
             var writer = new System.Buffers.ArrayBufferWriter<byte>(256);
@@ -228,6 +320,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
         var idleTimeout = (long)_options.IdleTimeout.TotalMilliseconds;
         var batches = new Dictionary<string, KeepAliveBatch>(StringComparer.Ordinal);
         var fired = new List<(ConnectionTimer Owner, long Due)>();
+        var firedReq = new List<(ReqExchange Owner, long Due)>();
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
@@ -266,6 +359,12 @@ internal sealed partial class HttpServer : IAsyncDisposable
                     handle.Connection?.OnTimer(due, now, headTimeout, idleTimeout);
                 }
                 fired.Clear();
+                ReqTimers.Advance(now, firedReq);
+                foreach (var (exchange, _) in firedReq)
+                {
+                    exchange.Expire();
+                }
+                firedReq.Clear();
             }
         }
         catch (OperationCanceledException)
@@ -296,7 +395,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
                     }
                     else
                     {
-                        ServerSession.SendBatchedKeepAlive(_requester, _options.InstanceId, target, part, now);
+                        ServerSession.SendBatchedKeepAlive(_requester!, _options.InstanceId, target, part, now);
                     }
                 }
             }
@@ -337,7 +436,8 @@ internal sealed partial class HttpServer : IAsyncDisposable
         {
             s.End(cancel: true, Environment.TickCount64);
         }
-        _requester.Dispose();
+        _requester?.Dispose();
+        _reqRequester?.Dispose();
         _stopping.Dispose();
     }
 

@@ -8,7 +8,20 @@ internal sealed record ServerOptions
     public required IReadOnlyList<ListenSpec> Listen { get; init; }
 
     /// <summary>Base of the zhttp requester sockets (PUSH N, ROUTER N+1, SUB N+2).</summary>
-    public required string ZhttpBase { get; init; }
+    /// <remarks>Null when every listener is <c>,req</c>.</remarks>
+    public string? ZhttpBase { get; init; }
+
+    /// <summary>Where the req-mode DEALER binds (<c>--zclient-req</c>); needed by <c>,req</c> listeners.</summary>
+    public IReadOnlyList<string> ZhttpReqSpecs { get; init; } = [];
+
+    /// <summary>req mode: a whole request and its response must be done within this time.</summary>
+    public TimeSpan ReqTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>req mode: the largest request body (413 beyond) and response body (502 beyond).</summary>
+    public int BodyBufferSize { get; init; } = 100000;
+
+    /// <summary>req mode: client connections on <c>,req</c> listeners.</summary>
+    public int ReqMaxConnections { get; init; } = 100;
 
     public string InstanceId { get; init; } = "connmgr";
 

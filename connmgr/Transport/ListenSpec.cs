@@ -8,8 +8,9 @@ namespace Pushpin.Connmgr.Transport;
 /// TCP: <c>[ADDR:]PORT[,stream][,tls][,default-cert=NAME]</c> (a bare port means 0.0.0.0, IPv6 as
 /// <c>[::1]:PORT</c>). Unix socket: <c>PATH,local[,stream][,mode=OCTAL][,user=U][,group=G]</c> as the
 /// runner passes it for <c>local_ports</c>; <c>unix:PATH</c> is accepted as a spelling of the same.
-/// Stream mode is the default as upstream; <c>req</c> listeners (zhttp req mode) are refused with a
-/// clear message rather than silently served as something else, and so is any unknown parameter.
+/// Stream mode is the default as upstream; <c>,req</c> (without <c>,stream</c>, which wins as upstream)
+/// makes a zhttp req-mode listener: one request packet, one response packet through <c>--zclient-req</c>.
+/// An unknown parameter is refused.
 /// </remarks>
 internal sealed record ListenSpec
 {
@@ -47,8 +48,12 @@ internal sealed record ListenSpec
 
     public bool IsUnix => UnixPath is not null;
 
+    /// <summary>zhttp req mode: the whole request goes out as one packet and one packet answers it.</summary>
+    public bool Req { get; init; }
+
     /// <summary>How the listener is shown in logs.</summary>
-    public override string ToString() => UnixPath is { } path ? "unix:" + path : (Tls ? EndPoint + " (tls)" : EndPoint!.ToString());
+    public override string ToString() =>
+        (UnixPath is { } path ? "unix:" + path : (Tls ? EndPoint + " (tls)" : EndPoint!.ToString())) + (Req ? " (req)" : string.Empty);
 
     public static ListenSpec Parse(string text)
     {
@@ -57,6 +62,8 @@ internal sealed record ListenSpec
         var address = parts[0];
         var local = false;
         var tls = false;
+        var req = false;
+        var stream = false;
         string? defaultCert = null;
         UnixFileMode? mode = null;
         string? user = null;
@@ -70,9 +77,11 @@ internal sealed record ListenSpec
             switch (key)
             {
                 case "stream":
+                    stream = true;
                     break;
                 case "req":
-                    throw new FormatException($"--listen={text}: req listeners are not supported (use stream)");
+                    req = true;
+                    break;
                 case "local":
                     local = true;
                     break;
@@ -112,13 +121,13 @@ internal sealed record ListenSpec
             {
                 throw new FormatException($"--listen={text}: tls is for TCP listeners only");
             }
-            return new ListenSpec { UnixPath = address, Mode = mode, User = user, Group = group };
+            return new ListenSpec { UnixPath = address, Mode = mode, User = user, Group = group, Req = req && !stream };
         }
         if (mode is not null || user is not null || group is not null)
         {
             throw new FormatException($"--listen={text}: mode/user/group are for unix sockets only (add ',local')");
         }
-        return new ListenSpec { EndPoint = ParseEndPoint(text, address), Tls = tls, DefaultCert = defaultCert };
+        return new ListenSpec { EndPoint = ParseEndPoint(text, address), Tls = tls, DefaultCert = defaultCert, Req = req && !stream };
     }
 
     private static IPEndPoint ParseEndPoint(string text, string address)

@@ -45,12 +45,18 @@ public sealed class ListenSpecUnitTests
         Assert.That((spec.UnixPath, spec.Mode), Is.EqualTo(("/tmp/p.sock", (UnixFileMode?)(UnixFileMode)0x1ff)));
     }
 
+    [TestCase("127.0.0.1:80,req", true)]
+    [TestCase("127.0.0.1:80,req,stream", false)]
+    [TestCase("127.0.0.1:80", false)]
+    [TestCase("/tmp/r.sock,local,req", true)]
+    public void Req_marks_a_req_mode_listener_and_stream_wins_as_upstream(string text, bool req) =>
+        Assert.That(ListenSpec.Parse(text).Req, Is.EqualTo(req));
+
     [TestCase("127.0.0.1,stream")]
     [TestCase("1.2.3:80,stream")]
     [TestCase("example.com:80,stream")]
     [TestCase("127.0.0.1:99999,stream")]
     [TestCase("::1:80,stream")]
-    [TestCase("127.0.0.1:80,req")]
     [TestCase("127.0.0.1:80,stream,bogus")]
     [TestCase("127.0.0.1:80,tls,default-cert=")]
     [TestCase("127.0.0.1:80,mode=777")]
