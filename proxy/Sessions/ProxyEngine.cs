@@ -500,6 +500,15 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             }
             return;
         }
+        if (s.State == SessionState.WaitingForRequestEnd && s.NoProxy)
+        {
+            if (body.Length > 0 && !s.RequestFinished)
+            {
+                SendInbound(s, new ZhttpPacket { Type = ZhttpPacketType.Credit, Credits = body.Length });
+            }
+            CheckNoProxyBody(s);
+            return;
+        }
         if (s.State == SessionState.WaitingForRequestEnd && s.RequestFinished)
         {
             StartHandoff(s);
