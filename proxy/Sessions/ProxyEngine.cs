@@ -855,7 +855,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         headers.RemoveAll(h => h.Name.StartsWith("Grip-", StringComparison.OrdinalIgnoreCase));
         if (s.AutoCrossOrigin)
         {
-            CorsHeaders.Apply(s.OrigHeaders, headers);
+            CorsHeaders.Apply<HttpHeader, HttpHeaderShape>(s.OrigHeaders, headers);
         }
         s.AcceptAfterResponding = true;
         s.State = SessionState.Responding;
@@ -997,7 +997,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         }
         else if (s.AutoCrossOrigin)
         {
-            CorsHeaders.Apply(s.OrigHeaders, s.ResponseHeaders);
+            CorsHeaders.Apply<HttpHeader, HttpHeaderShape>(s.OrigHeaders, s.ResponseHeaders);
         }
     }
 
