@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using Pushpin.Common.Http;
 using Pushpin.Common.Zhttp;
 using Pushpin.Handler.Filters;
 using Pushpin.Handler.Http;
@@ -134,7 +135,7 @@ internal sealed partial class HttpSession
             if (_rs.AutoCrossOrigin)
             {
                 source = new HeaderList(source);
-                Cors.Apply(_requestHeaders ?? [], source);
+                CorsHeaders.Apply<KeyValuePair<string, string>, KeyValueHeaderShape>(_requestHeaders ?? [], source);
             }
             var headers = new List<HttpHeader>(source.Count);
             foreach (var h in source)
@@ -551,7 +552,7 @@ internal sealed partial class HttpSession
             }
             else
             {
-                Cors.Apply(_requestHeaders ?? [], source);
+                CorsHeaders.Apply<KeyValuePair<string, string>, KeyValueHeaderShape>(_requestHeaders ?? [], source);
             }
         }
 

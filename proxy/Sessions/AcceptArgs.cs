@@ -66,7 +66,12 @@ internal static class AcceptArgs
             ["requests"] = new List<object?> { request },
             ["request-data"] = RequestData(s.Method, s.Uri.ToString(), s.Headers, body),
             ["orig-request-data"] = RequestData(s.Method, s.OrigUri.ToString(), s.OrigHeaders, body),
-            ["response"] = s.AcceptResponseHeaders is { } sent
+            ["route"] = s.Route.Id,
+        };
+        if (!s.NoProxy)
+        {
+            // A no-proxy request has no response yet: the handler makes it.
+            args["response"] = s.AcceptResponseHeaders is { } sent
                 ? new Dictionary<string, object?>
                 {
                     ["code"] = (long)s.AcceptResponseCode,
@@ -80,9 +85,8 @@ internal static class AcceptArgs
                     ["reason"] = Encoding.Latin1.GetBytes(s.ResponseReason),
                     ["headers"] = Headers(s.ResponseHeaders),
                     ["body"] = s.InstructBody.ToArray(),
-                },
-            ["route"] = s.Route.Id,
-        };
+                };
+        }
         if (s.Inspect is not null)
         {
             args["inspect"] = s.Inspect.ToDictionary();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Pushpin.Common.Zrpc;
@@ -109,11 +110,46 @@ public sealed partial class ProxyEngine
         if (ok)
         {
             var result = InspectResult.FromDictionary((Dictionary<string, object?>)response.Value!);
-            // Sharing and no-proxy answers (handler-side response caching) are not supported:
-            // the request is proxied, as when inspect fails.
-            s.Inspect = result with { NoProxy = false, SharingKey = null };
+            if (result.NoProxy)
+            {
+                s.Inspect = result;
+                StartNoProxy(s);
+                return;
+            }
+            // Response sharing is not supported: a sharing key is ignored and the request proxied alone.
+            s.Inspect = result with { SharingKey = null };
         }
         StartForwarding(s);
+    }
+
+    /// <summary>
+    /// inspect's <c>no-proxy</c> (upstream's ReceivingForAccept): no backend; once the whole body
+    /// is in (at most 100000 bytes, else 413), the session is handed to the handler with the
+    /// client's own request and no response, and the handler answers it (e.g. from its cache).
+    /// </summary>
+    private void StartNoProxy(ProxySession s)
+    {
+        s.NoProxy = true;
+        s.Uri = s.OrigUri;
+        s.Headers = [.. s.OrigHeaders];
+        s.PendingRequestBody.Clear();
+        s.State = SessionState.WaitingForRequestEnd;
+        CheckNoProxyBody(s);
+    }
+
+    /// <summary>Hands over a complete no-proxy request, or refuses one too large to hand over.</summary>
+    private void CheckNoProxyBody(ProxySession s)
+    {
+        if (s.RequestBodyTooLarge)
+        {
+            var text = "Body must not exceed " + GripDetection.MaxAcceptRequestBody.ToString(CultureInfo.InvariantCulture) + " bytes";
+            RespondLocal(s, OriginResponse.Error(413, "Request Entity Too Large", text));
+            return;
+        }
+        if (s.RequestFinished)
+        {
+            StartHandoff(s);
+        }
     }
 
     private bool IsWaitingForInspect(ProxySession s) =>

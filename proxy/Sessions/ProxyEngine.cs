@@ -501,6 +501,15 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             }
             return;
         }
+        if (s.State == SessionState.WaitingForRequestEnd && s.NoProxy)
+        {
+            if (body.Length > 0 && !s.RequestFinished)
+            {
+                SendInbound(s, new ZhttpPacket { Type = ZhttpPacketType.Credit, Credits = body.Length });
+            }
+            CheckNoProxyBody(s);
+            return;
+        }
         if (s.State == SessionState.WaitingForRequestEnd && s.RequestFinished)
         {
             StartHandoff(s);
@@ -848,7 +857,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         headers.RemoveAll(h => h.Name.StartsWith("Grip-", StringComparison.OrdinalIgnoreCase));
         if (s.AutoCrossOrigin)
         {
-            CorsHeaders.Apply(s.OrigHeaders, headers);
+            CorsHeaders.Apply<HttpHeader, HttpHeaderShape>(s.OrigHeaders, headers);
         }
         s.AcceptAfterResponding = true;
         s.State = SessionState.Responding;
@@ -990,7 +999,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         }
         else if (s.AutoCrossOrigin)
         {
-            CorsHeaders.Apply(s.OrigHeaders, s.ResponseHeaders);
+            CorsHeaders.Apply<HttpHeader, HttpHeaderShape>(s.OrigHeaders, s.ResponseHeaders);
         }
     }
 

@@ -31,6 +31,9 @@ internal sealed class ProxySession
     /// <summary>Passthrough <c>auto-share</c>: ask inspect for an automatic sharing key.</summary>
     public bool AutoShare { get; set; }
 
+    /// <summary>inspect said <c>no-proxy</c>: the whole request goes to the handler in <c>accept</c>, without a response.</summary>
+    public bool NoProxy { get; set; }
+
     /// <summary>Re-run for the handler (retry packet): accepted again with <c>is-retry</c>.</summary>
     public bool IsRetry { get; init; }
 

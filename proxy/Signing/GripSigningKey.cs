@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Pushpin.Proxy.Signing;
 
@@ -10,26 +11,55 @@ namespace Pushpin.Proxy.Signing;
 /// <remarks>
 /// Config strings follow upstream: <c>base64:&lt;b64&gt;</c> is a binary secret, <c>file:&lt;path&gt;</c>
 /// reads a file relative to a base directory (a PEM file if it starts with <c>-----BEGIN</c>,
-/// otherwise its bytes are the secret), anything else is a UTF-8 secret. Tokens are built by
-/// hand rather than with Microsoft.IdentityModel because that library refuses HMAC keys shorter
-/// than 256 bits, and upstream's shipped default key (<c>changeme</c>) is 64 bits.
+/// otherwise its bytes are the secret), anything else is a UTF-8 secret. The library's key,
+/// signing credentials and validation parameters are built once here, not per request.
 /// </remarks>
 public sealed class GripSigningKey
 {
-    private readonly byte[]? _secret;
-    private readonly string? _pem;
-
-    private GripSigningKey(string algorithm, byte[]? secret, string? pem)
+    private GripSigningKey(string algorithm, SecurityKey key)
     {
         Algorithm = algorithm;
-        _secret = secret;
-        _pem = pem;
+        Credentials = new SigningCredentials(key, algorithm);
+        Validation = new TokenValidationParameters
+        {
+            IssuerSigningKey = key,
+            ValidAlgorithms = [algorithm],
+            ValidateIssuer = false,
+            ValidateAudience = false,
+            // exp is checked by GripSig against the caller's clock, with upstream's rules.
+            ValidateLifetime = false,
+            RequireExpirationTime = false,
+            RequireSignedTokens = true,
+        };
     }
 
     /// <summary><c>HS256</c>, <c>RS256</c> or <c>ES256</c>.</summary>
     public string Algorithm { get; }
 
-    public static GripSigningKey FromSecret(byte[] secret) => new("HS256", (byte[])secret.Clone(), null);
+    internal SigningCredentials Credentials { get; }
+
+    internal TokenValidationParameters Validation { get; }
+
+    /// <summary>The last token made with this key (see <see cref="GripSig.Create"/>); replaced whole, so no lock.</summary>
+    internal CachedToken? LastToken { get; set; }
+
+    /// <summary>The last token that verified with this key (its signature; exp is checked on each use).</summary>
+    internal CachedToken? LastValidated { get; set; }
+
+    public static GripSigningKey FromSecret(byte[] secret)
+    {
+        if (secret.Length == 0)
+        {
+            throw new FormatException("empty key");
+        }
+        var key = new SymmetricSecurityKey((byte[])secret.Clone());
+        if (secret.Length * 8 < 256)
+        {
+            // The library refuses such keys; upstream's default (changeme) is one.
+            key.CryptoProviderFactory = new CryptoProviderFactory { CustomCryptoProvider = ShortHmacCryptoProvider.Instance };
+        }
+        return new GripSigningKey(SecurityAlgorithms.HmacSha256, key);
+    }
 
     /// <summary>Parses a config value; returns null for an empty value, throws <see cref="FormatException"/> for a bad one.</summary>
     public static GripSigningKey? FromConfigString(string? value, string baseDirectory)
@@ -77,21 +107,22 @@ public sealed class GripSigningKey
         {
             return FromSecret(data);
         }
+        // The key objects live as long as the routes that use them.
+        var ec = ECDsa.Create();
+        if (TryImport(() => ec.ImportFromPem(text)))
+        {
+            return new GripSigningKey(SecurityAlgorithms.EcdsaSha256, new ECDsaSecurityKey(ec));
+        }
+        ec.Dispose();
+        var rsa = RSA.Create();
         try
         {
-            using (var ec = ECDsa.Create())
-            {
-                if (TryImport(() => ec.ImportFromPem(text)))
-                {
-                    return new GripSigningKey("ES256", null, text);
-                }
-            }
-            using var rsa = RSA.Create();
             rsa.ImportFromPem(text);
-            return new GripSigningKey("RS256", null, text);
+            return new GripSigningKey(SecurityAlgorithms.RsaSha256, new RsaSecurityKey(rsa));
         }
         catch (Exception e) when (e is ArgumentException or CryptographicException)
         {
+            rsa.Dispose();
             throw new FormatException($"unsupported PEM key in {path}: {e.Message}", e);
         }
     }
@@ -109,52 +140,5 @@ public sealed class GripSigningKey
         }
     }
 
-    internal byte[] Sign(ReadOnlySpan<byte> data)
-    {
-        switch (Algorithm)
-        {
-            case "HS256":
-                return HMACSHA256.HashData(_secret!, data);
-            case "ES256":
-                {
-                    using var ec = ECDsa.Create();
-                    ec.ImportFromPem(_pem);
-                    return ec.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-                }
-            default:
-                {
-                    using var rsa = RSA.Create();
-                    rsa.ImportFromPem(_pem);
-                    return rsa.SignData(data.ToArray(), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-                }
-        }
-    }
-
-    internal bool Verify(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
-    {
-        try
-        {
-            switch (Algorithm)
-            {
-                case "HS256":
-                    return CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(_secret!, data), signature);
-                case "ES256":
-                    {
-                        using var ec = ECDsa.Create();
-                        ec.ImportFromPem(_pem);
-                        return ec.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
-                    }
-                default:
-                    {
-                        using var rsa = RSA.Create();
-                        rsa.ImportFromPem(_pem);
-                        return rsa.VerifyData(data, signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-                    }
-            }
-        }
-        catch (CryptographicException)
-        {
-            return false;
-        }
-    }
+    internal sealed record CachedToken(string Issuer, long Exp, string Token);
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using NUnit.Framework;
+using Pushpin.Common.Http;
 using Pushpin.Common.Zhttp;
 using Pushpin.Proxy.Http;
 using Pushpin.Proxy.Routing;
@@ -15,7 +16,7 @@ public sealed class CorsAndJsonpUnitTests
     public void Cors_headers_are_added_from_the_request_unless_the_backend_set_them()
     {
         List<HttpHeader> response = [new("Content-Type", "text/plain"), new("Server", "b"), new("Date", "d"), new("Grip-X", "1"), new("Access-Control-Max-Age", "10")];
-        CorsHeaders.Apply([new("Origin", "http://a.example"), new("Access-Control-Request-Method", "PUT"), new("Access-Control-Request-Headers", "X-A")], response);
+        CorsHeaders.Apply<HttpHeader, HttpHeaderShape>([new("Origin", "http://a.example"), new("Access-Control-Request-Method", "PUT"), new("Access-Control-Request-Headers", "X-A")], response);
         Assert.Multiple(() =>
         {
             Assert.That(response.Single(h => h.Is("Access-Control-Allow-Methods")).Value, Is.EqualTo("PUT"));
@@ -31,13 +32,28 @@ public sealed class CorsAndJsonpUnitTests
     public void Cors_defaults_without_request_hints()
     {
         List<HttpHeader> response = [];
-        CorsHeaders.Apply([], response);
+        CorsHeaders.Apply<HttpHeader, HttpHeaderShape>([], response);
         Assert.Multiple(() =>
         {
             Assert.That(response.Single(h => h.Is("Access-Control-Allow-Methods")).Value, Is.EqualTo("OPTIONS, HEAD, GET, POST, PUT, DELETE"));
             Assert.That(response.Single(h => h.Is("Access-Control-Allow-Origin")).Value, Is.EqualTo("*"));
             Assert.That(response.Single(h => h.Is("Access-Control-Max-Age")).Value, Is.EqualTo("3600"));
             Assert.That(response.Any(h => h.Is("Access-Control-Allow-Headers")), Is.False);
+        });
+    }
+
+    [Test]
+    public void Proxy_and_handler_header_lists_get_the_same_cors_headers_with_request_headers_split()
+    {
+        (string, string)[] request = [("Origin", "http://o"), ("Access-Control-Request-Headers", "X-A,X-B"), ("Access-Control-Request-Headers", " X-C ")];
+        List<HttpHeader> proxy = [new("X-Backend", "1")];
+        List<KeyValuePair<string, string>> handler = [new("X-Backend", "1")];
+        CorsHeaders.Apply<HttpHeader, HttpHeaderShape>([.. request.Select(h => new HttpHeader(h.Item1, h.Item2))], proxy);
+        CorsHeaders.Apply<KeyValuePair<string, string>, KeyValueHeaderShape>([.. request.Select(h => new KeyValuePair<string, string>(h.Item1, h.Item2))], handler);
+        Assert.Multiple(() =>
+        {
+            Assert.That(proxy.Select(h => h.Name + ": " + h.Value), Is.EqualTo(handler.Select(h => h.Key + ": " + h.Value)));
+            Assert.That(proxy.Single(h => h.Is("Access-Control-Allow-Headers")).Value, Is.EqualTo("X-A, X-B, X-C"));
         });
     }
 

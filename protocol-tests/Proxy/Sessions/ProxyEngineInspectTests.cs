@@ -153,6 +153,89 @@ public sealed class ProxyEngineInspectTests
         Assert.That(h.Engine.InspectCalls, Is.EqualTo(first + 1), "one probe once the second is over");
     }
 
+    [Test]
+    public async Task No_proxy_hands_the_whole_request_to_the_handler_and_relays_its_response()
+    {
+        var port = FreePorts.One();
+        await using var h = await ProxyHarness.StartAsync(["*,id=r1 127.0.0.1:8081"], o => o with { HandlerInspectSpec = $"tcp://127.0.0.1:{port}" });
+        using var handler = new ZrpcServer([$"tcp://127.0.0.1:{port}"], bind: false, NullLogger.Instance, "test inspect");
+        handler.Start();
+        await MakeInspectAvailableAsync(h, handler);
+
+        var id = h.Send(new ZhttpPacket { Method = "POST", Uri = "http://example.com/cached", Headers = [new("Host", "example.com")], Body = "a=1"u8.ToArray(), More = true });
+        var call = await handler.Calls.ReadAsync();
+        Assert.That(call.Request.Args!.GetBoolean("truncated"), Is.True, "more body follows");
+        call.Ok(new Dictionary<string, object?> { ["no-proxy"] = true, ["sid"] = "s9" });
+        h.SendMore(id, 1, new ZhttpPacket { Body = "&b=2"u8.ToArray() });
+
+        var start = await h.ExpectFromProxyAsync(id, p => p.Type == ZhttpPacketType.HandoffStart);
+        Assert.That(start.Type, Is.EqualTo(ZhttpPacketType.HandoffStart));
+        h.SendMore(id, 2, new ZhttpPacket { Type = ZhttpPacketType.HandoffProceed });
+        var accept = await h.ExpectAcceptCallAsync();
+        var args = accept.Request.Args!;
+        var requestData = args.GetDictionary("request-data")!;
+        var inspect = args.GetDictionary("inspect")!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(accept.Request.Method, Is.EqualTo("accept"));
+            Assert.That(args.ContainsKey("response"), Is.False, "the handler makes the response");
+            Assert.That(requestData.GetString("uri"), Is.EqualTo("http://example.com/cached"));
+            Assert.That(requestData.GetString("body"), Is.EqualTo("a=1&b=2"), "the whole body");
+            Assert.That((inspect.GetBoolean("no-proxy"), inspect.GetString("sid")), Is.EqualTo((true, "s9")));
+            Assert.That(args.GetString("route"), Is.EqualTo("r1"));
+            Assert.That(h.Backends.Incoming.TryRead(out var stray) && stray.Uri == "http://example.com/cached", Is.False, "no backend request");
+        });
+        accept.Ok(new Dictionary<string, object?> { ["response"] = new Dictionary<string, object?> { ["code"] = 200L, ["reason"] = "OK", ["headers"] = new List<object?>(), ["body"] = "from cache"u8.ToArray() } });
+        var (resp, body) = await h.ReadResponseAsync(id);
+        Assert.That((resp.Code, body), Is.EqualTo((200, "from cache")));
+    }
+
+    [Test]
+    public async Task No_proxy_with_a_body_over_100000_bytes_is_refused_with_413()
+    {
+        var port = FreePorts.One();
+        await using var h = await ProxyHarness.StartAsync(["* 127.0.0.1:8081"], o => o with { HandlerInspectSpec = $"tcp://127.0.0.1:{port}" });
+        using var handler = new ZrpcServer([$"tcp://127.0.0.1:{port}"], bind: false, NullLogger.Instance, "test inspect");
+        handler.Start();
+        await MakeInspectAvailableAsync(h, handler);
+
+        var id = h.Send(new ZhttpPacket { Method = "POST", Uri = "http://example.com/big", Body = new byte[60_000], More = true, Credits = 200_000 });
+        var call = await handler.Calls.ReadAsync();
+        call.Ok(new Dictionary<string, object?> { ["no-proxy"] = true });
+        h.SendMore(id, 1, new ZhttpPacket { Body = new byte[60_000] });
+        var (resp, body) = await h.ReadResponseAsync(id);
+        Assert.That((resp.Code, body), Is.EqualTo((413, "Body must not exceed 100000 bytes\n")));
+    }
+
+    /// <summary>Answers probes until a request waits for inspect (the handler is then available), leaving no call pending.</summary>
+    private static async Task MakeInspectAvailableAsync(ProxyHarness h, ZrpcServer handler)
+    {
+        var n = 0;
+        await Eventually.TrueAsync(async () =>
+        {
+            while (h.Backends.Incoming.TryRead(out _))
+            {
+            }
+            h.Send(new ZhttpPacket { Method = "GET", Uri = "http://example.com/warm" + n++ });
+            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(1500));
+            try
+            {
+                var call = await handler.Calls.ReadAsync(cts.Token);
+                // A probe's request is proxied at once; a request that waits is not.
+                var waiting = await h.NextOutboundAsync(TimeSpan.FromMilliseconds(300)) is null;
+                call.Ok(new Dictionary<string, object?> { ["no-proxy"] = false });
+                return waiting;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }, "inspect available");
+        while (h.Backends.Incoming.TryRead(out _))
+        {
+        }
+    }
+
     /// <summary>Sends one request, answers it as the backend, reads the response; returns the inspect calls made so far.</summary>
     [Test]
     public async Task Body_arriving_while_inspect_is_pending_reaches_the_backend_once()

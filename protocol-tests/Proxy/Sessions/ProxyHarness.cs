@@ -48,7 +48,7 @@ internal sealed class ProxyHarness : IAsyncDisposable
 
     public ProxyEngine Engine { get; }
 
-    public static async Task<ProxyHarness> StartAsync(IEnumerable<string> routeLines, Func<ProxyOptions, ProxyOptions>? configure = null, TimeProvider? time = null, Pushpin.Common.Stats.StatsAggregator? stats = null)
+    public static async Task<ProxyHarness> StartAsync(IEnumerable<string> routeLines, Func<ProxyOptions, ProxyOptions>? configure = null, TimeProvider? time = null, Pushpin.Common.Stats.StatsAggregator? stats = null, string? routesFile = null)
     {
         var serverBase = FreePorts.Block(3);
         var clientBase = FreePorts.Block(3);
@@ -75,7 +75,7 @@ internal sealed class ProxyHarness : IAsyncDisposable
         var backends = new ZhttpResponder("connmgr", ZhttpEndpoints.FromBase($"tcp://127.0.0.1:{clientBase}", bind: true), NullLogger.Instance);
         clients.Start();
         backends.Start();
-        var routes = new RoutesProvider(null, [.. routeLines, $"{WarmupHost} test", $"{WarmupOutHost} 127.0.0.1:1"], NullLogger.Instance);
+        var routes = new RoutesProvider(routesFile, [.. routeLines, $"{WarmupHost} test", $"{WarmupOutHost} 127.0.0.1:1"], NullLogger.Instance);
         routes.Start();
         var engine = new ProxyEngine(options, routes, NullLogger.Instance, time) { Stats = stats };
         engine.Start();
