@@ -37,6 +37,7 @@ internal sealed partial class HandlerEngine
     private readonly Dictionary<HttpSession, SessionOrigin> _origins = [];
     private readonly Dictionary<(string Mode, string Channel), long> _modeSubscribers = [];
     private readonly HandlerEngineOptions _options;
+    private readonly Action<HttpSession, UpdateReason> _requestUpdate;
     private int _sweepBucket;
     private long _nextSweepMs;
 
@@ -45,6 +46,7 @@ internal sealed partial class HandlerEngine
         _ctx = ctx;
         _subscriptionMax = connectionSubscriptionMax;
         _options = options ?? new HandlerEngineOptions();
+        _requestUpdate = RequestUpdate; // one delegate for every session
         for (var i = 0; i < _buckets.Length; i++)
         {
             _buckets[i] = [];
@@ -257,7 +259,7 @@ internal sealed partial class HandlerEngine
                 Log.DuplicateRid(_ctx.Logger, rs.Sender, rs.Id);
                 continue;
             }
-            var session = new HttpSession(_ctx, rs, instruct, names, accept.RequestHeaders, RequestUpdate);
+            var session = new HttpSession(_ctx, rs, instruct, names, accept.RequestHeaders, _requestUpdate);
             session.AttachNextLinks(this, linkState);
             _sessions[key] = session;
             _origins[session] = origin;

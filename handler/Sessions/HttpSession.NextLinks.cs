@@ -53,6 +53,12 @@ internal sealed partial class HttpSession
         _currentUri = state.RequestUri;
         _nextUri = Resolve(_currentUri, _instruct.NextLink);
         GoneUri = Resolve(_currentUri, _instruct.GoneLink);
+        if (_nextUri is null && GoneUri is null)
+        {
+            // Only a next-link response brings new links: without any, the state is never used.
+            _linkState = null;
+            _currentUri = null;
+        }
     }
 
     /// <summary>A stream hold re-syncs (gap, hint, first subscription): fetch the next link.</summary>

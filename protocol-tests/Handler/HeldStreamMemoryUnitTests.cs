@@ -26,7 +26,7 @@ public sealed class HeldStreamMemoryUnitTests
         headers.Select(h => (object?)new List<object?> { Encoding.Latin1.GetBytes(h.Item1), Encoding.Latin1.GetBytes(h.Item2) }).ToList();
 
     // What our proxy sends for `curl -N http://host:7999/stream` answered by a GRIP stream hold.
-    internal static Dictionary<string, object?> ProxyLikeAccept(int i)
+    internal static Dictionary<string, object?> ProxyLikeAccept(int i, string channel)
     {
         var client = Headers(("Host", "127.0.0.1:7999"), ("User-Agent", "loadgen/1.0"), ("Accept", "*/*"), ("Connection", "keep-alive"));
         var backend = Headers(("Host", "127.0.0.1:7999"), ("User-Agent", "loadgen/1.0"), ("Accept", "*/*"), ("Grip-Sig", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJwdXNocGluIiwiZXhwIjoxNzY0MDAwMDAwfQ.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"), ("X-Forwarded-For", "127.0.0.1"));
@@ -49,7 +49,7 @@ public sealed class HeldStreamMemoryUnitTests
             {
                 ["code"] = 200L,
                 ["reason"] = "OK"u8.ToArray(),
-                ["headers"] = Headers(("Content-Type", "text/event-stream"), ("Grip-Hold", "stream"), ("Grip-Channel", "hold"), ("Grip-Keep-Alive", "\\n; format=cstring; timeout=30"), ("Date", "Mon, 23 Nov 2026 21:00:00 GMT"), ("Server", "Kestrel")),
+                ["headers"] = Headers(("Content-Type", "text/event-stream"), ("Grip-Hold", "stream"), ("Grip-Channel", channel), ("Grip-Keep-Alive", "\\n; format=cstring; timeout=30"), ("Date", "Mon, 23 Nov 2026 21:00:00 GMT"), ("Server", "Kestrel")),
                 ["body"] = "stream open\n"u8.ToArray(),
             },
             ["route"] = "*"u8.ToArray(),
@@ -57,8 +57,10 @@ public sealed class HeldStreamMemoryUnitTests
         };
     }
 
-    [Test]
-    public void Held_stream_keeps_under_2500_managed_bytes_with_stats_on()
+    // As the loadgen hold scenario: every stream on its own channel (or all on one).
+    [TestCase(true, TestName = "Held_stream_on_its_own_channel_keeps_under_2500_managed_bytes_with_stats_on")]
+    [TestCase(false, TestName = "Held_stream_on_a_shared_channel_keeps_under_2500_managed_bytes_with_stats_on")]
+    public void Held_stream_memory(bool ownChannel)
     {
         var stats = new StatsAggregator(new StatsAggregatorOptions { InstanceId = "handler_m", ReportInterval = TimeSpan.Zero }, _ => { });
         var engine = new HandlerEngine(new SessionContext("handler_m", new NullSender(), TimeProvider.System, NullLogger.Instance), options: new HandlerEngineOptions { UpdateOnFirstSubscription = false }) { Stats = stats };
@@ -66,7 +68,7 @@ public sealed class HeldStreamMemoryUnitTests
         for (var i = 0; i < Sessions; i++)
         {
             // The decoded args are garbage once accepted, as in the daemon.
-            var r = engine.HandleAccept("1", ProxyLikeAccept(i));
+            var r = engine.HandleAccept("1", ProxyLikeAccept(i, ownChannel ? "hold-" + i : "hold"));
             Assert.That(r.Success, Is.True, r.Condition);
             engine.StartAccepted();
         }
