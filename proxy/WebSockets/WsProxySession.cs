@@ -555,6 +555,7 @@ internal sealed partial class WsProxySession
                 OutCredits -= m.Content.Length;
                 SendInbound(new ZhttpPacket { Type = m.Kind == WsMessageKind.Ping ? ZhttpPacketType.Ping : ZhttpPacketType.Pong, Body = m.Content });
                 ReleaseToBackend(m, m.Content.Length, last: true);
+                AckSend(m.AckReqId);
                 MarkClientActivity();
                 continue;
             }
@@ -579,6 +580,7 @@ internal sealed partial class WsProxySession
             {
                 _toClient.Dequeue();
                 _toClientOffset = 0;
+                AckSend(m.AckReqId);
             }
         }
     }
@@ -668,6 +670,9 @@ internal sealed partial class WsProxySession
 
         /// <summary>Backend credits still to return for this message.</summary>
         public int Credits { get; set; }
+
+        /// <summary>A ws-control send's request id: acked once the message is written.</summary>
+        public string? AckReqId { get; init; }
     }
 }
 
