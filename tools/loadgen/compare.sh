@@ -3,7 +3,7 @@
 # a time on this machine, and appends every result as a JSON line to $OUT.
 # usage: tools/loadgen/compare.sh [OUT.jsonl]   (after `dotnet build -c Release Pushpin.slnx`)
 # Scale with env vars: PROXY_CONN, PROXY_SECS, HOLDS, FANOUT_SUBS, FANOUT_MSGS, ZMQ_MSGS, MANY_CHANS,
-# LP_CLIENTS, LP_SECS, WOH_CLIENTS, WOH_SECS. Every result carries the machine's 1-minute load average (load_avg_1m).
+# LP_CLIENTS, LP_SECS, WOH_CLIENTS, WOH_SECS, WSRAW_CLIENTS, WSRAW_SECS. Every result carries the machine's 1-minute load average (load_avg_1m).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="$root/artifacts/bin"
@@ -33,6 +33,7 @@ run_scenarios() { # name client publish procs zmq-push-spec server-pid
   "$bin/pushpin-loadgen" manychan "${common[@]}" -c "${MANY_CHANS:-2000}" -m 1
   "$bin/pushpin-loadgen" longpoll "${common[@]}" -c "${LP_CLIENTS:-200}" -d "${LP_SECS:-10}"
   "$bin/pushpin-loadgen" wsoverhttp "${common[@]}" -c "${WOH_CLIENTS:-50}" -d "${WOH_SECS:-10}"
+  "$bin/pushpin-loadgen" wsraw "${common[@]}" -c "${WSRAW_CLIENTS:-50}" -d "${WSRAW_SECS:-10}"
   uptime
 }
 
