@@ -94,6 +94,25 @@ internal static class MessageFilters
         return new FilterResult(false, body, null);
     }
 
+    /// <summary>The subscription's MessageContent filters, in order (what a publish's <c>content-filters</c> must equal).</summary>
+    public static IEnumerable<string> ContentFilterNames(IEnumerable<string> subscriptionFilters) =>
+        subscriptionFilters.Where(f => (Targets(f) & FilterTargets.MessageContent) != 0);
+
+    /// <summary>True when an item's <c>content-filters</c> equal the subscription's MessageContent filters.</summary>
+    public static bool ContentFiltersMatch(IEnumerable<string> subscriptionFilters, IReadOnlyList<string> itemFilters)
+    {
+        var n = 0;
+        foreach (var f in ContentFilterNames(subscriptionFilters))
+        {
+            if (n >= itemFilters.Count || itemFilters[n] != f)
+            {
+                return false;
+            }
+            n++;
+        }
+        return n == itemFilters.Count;
+    }
+
     private static bool SkipSelf(FilterContext ctx)
     {
         var user = ctx.SubscriptionMeta.GetValueOrDefault("user");

@@ -485,25 +485,10 @@ internal sealed partial class HttpSession
     }
 
     private static IEnumerable<string> MessageContentFilterNames(InstructChannel channel) =>
-        channel.Filters.Where(f => (MessageFilters.Targets(f) & FilterTargets.MessageContent) != 0);
+        MessageFilters.ContentFilterNames(channel.Filters);
 
-    private static bool ContentFiltersMatch(InstructChannel channel, List<string> itemFilters)
-    {
-        var n = 0;
-        foreach (var f in channel.Filters)
-        {
-            if ((MessageFilters.Targets(f) & FilterTargets.MessageContent) == 0)
-            {
-                continue;
-            }
-            if (n >= itemFilters.Count || itemFilters[n] != f)
-            {
-                return false;
-            }
-            n++;
-        }
-        return n == itemFilters.Count;
-    }
+    private static bool ContentFiltersMatch(InstructChannel channel, List<string> itemFilters) =>
+        MessageFilters.ContentFiltersMatch(channel.Filters, itemFilters);
 
     // Response hold delivery: instruct headers merged with the published ones (a published header
     // replaces every same-named original), minus the names the publisher listed in Grip-Expose-Headers.

@@ -30,6 +30,12 @@ internal sealed class WsSession
     /// <summary>Full channel names (prefix applied).</summary>
     public HashSet<string> Channels { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Filters given with a channel's <c>subscribe</c>, by full channel name.</summary>
+    public Dictionary<string, IReadOnlyList<string>> ChannelFilters { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The route's debug mode: filter failures close the connection with the reason.</summary>
+    public bool Debug { get; set; }
+
     /// <summary>Channels from the route target's <c>sub=</c>: cannot be unsubscribed.</summary>
     public HashSet<string> ImplicitChannels { get; } = new(StringComparer.Ordinal);
 

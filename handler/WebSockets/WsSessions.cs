@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Pushpin.Common.Stats;
 using Pushpin.Common.WsControl;
+using Pushpin.Handler.Filters;
 using Pushpin.Handler.Publishing;
 using Pushpin.Handler.WsControl;
 
@@ -86,6 +87,7 @@ internal sealed partial class WsSessions
                 created.Route = item.Route;
                 created.ChannelPrefix = item.ChannelPrefix ?? string.Empty;
                 created.TtlSeconds = item.Ttl ?? 60;
+                created.Debug = item.Debug ?? false;
                 created.ExpiresMs = NowMs + created.TtlSeconds * 1000L;
                 continue;
             }
@@ -156,6 +158,14 @@ internal sealed partial class WsSessions
                     return;
                 }
                 Subscribe(s, s.ChannelPrefix + cm.Channel);
+                if (cm.Filters.Count > 0)
+                {
+                    s.ChannelFilters[s.ChannelPrefix + cm.Channel] = cm.Filters;
+                }
+                else
+                {
+                    s.ChannelFilters.Remove(s.ChannelPrefix + cm.Channel);
+                }
                 break;
             case WsControlMessageType.Unsubscribe:
                 var channel = s.ChannelPrefix + cm.Channel;
@@ -258,6 +268,7 @@ internal sealed partial class WsSessions
 
     private void Unsubscribe(WsSession s, string channel)
     {
+        s.ChannelFilters.Remove(channel);
         if (!s.Channels.Remove(channel) || !_byChannel.TryGetValue(channel, out var set))
         {
             return;
@@ -302,7 +313,7 @@ internal sealed partial class WsSessions
         var count = 0;
         foreach (var s in set.ToList())
         {
-            if (s.Closed)
+            if (s.Closed || !PassesFilters(s, item, f, out var body))
             {
                 continue;
             }
@@ -310,7 +321,7 @@ internal sealed partial class WsSessions
             switch (f.Action)
             {
                 case PublishAction.Send:
-                    Send(s, new WsControlItem { Cid = s.Cid, Type = WsControlItemType.Send, ContentType = ContentType(f.MessageType), Message = f.Body });
+                    Send(s, new WsControlItem { Cid = s.Cid, Type = WsControlItemType.Send, ContentType = ContentType(f.MessageType), Message = body });
                     break;
                 case PublishAction.Close:
                     s.Closed = true;
@@ -326,6 +337,52 @@ internal sealed partial class WsSessions
         {
             Stats?.AddMessage(item.Channel, item.Id, "ws-message", count);
         }
+    }
+
+    // As upstream's WsSession: content-filters must equal the subscription's content filters,
+    // then the channel's filters run (skip-self, skip-users, require-sub drop; var-subst and
+    // build-id rewrite). A mismatch or error drops the message, or closes (1011) in debug mode.
+    private bool PassesFilters(WsSession s, PublishItem item, PublishFormat f, out byte[] body)
+    {
+        body = f.Body;
+        var filters = s.ChannelFilters.GetValueOrDefault(item.Channel) ?? [];
+        if (f.ContentFilters is not null && !MessageFilters.ContentFiltersMatch(filters, f.ContentFilters))
+        {
+            if (s.Debug)
+            {
+                FailSession(s, $"content filter mismatch: subscription={string.Join(",", MessageFilters.ContentFilterNames(filters))} message={string.Join(",", f.ContentFilters)}");
+            }
+            return false;
+        }
+        if (filters.Count == 0)
+        {
+            return true;
+        }
+        var prevIds = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var channel in s.Channels)
+        {
+            // WebSocket subscriptions carry no prev-ids; the names still count for require-sub.
+            prevIds[channel] = null;
+        }
+        var result = MessageFilters.Run(filters, new FilterContext { SubscriptionMeta = s.Meta, PublishMeta = item.Meta, PrevIds = prevIds }, f.Body);
+        if (result.Error is not null)
+        {
+            Log.FilterError(_logger, s.Cid, result.Error);
+            if (s.Debug)
+            {
+                FailSession(s, "filter error: " + result.Error);
+            }
+            return false;
+        }
+        body = result.Content;
+        return !result.Drop;
+    }
+
+    private void FailSession(WsSession s, string message)
+    {
+        s.Closed = true;
+        var close = CloseError(s, message);
+        Send(s, close);
     }
 
     // Publish reasons are kept as Latin-1 byte strings; the close reason is UTF-8 text.
@@ -396,6 +453,9 @@ internal sealed partial class WsSessions
 
         [LoggerMessage(EventId = 706, Level = LogLevel.Debug, Message = "ws session {Cid}: closing: {Message}")]
         public static partial void CloseError(ILogger logger, string cid, string message);
+
+        [LoggerMessage(EventId = 708, Level = LogLevel.Debug, Message = "ws session {Cid}: filter error: {Error}")]
+        public static partial void FilterError(ILogger logger, string cid, string error);
 
         [LoggerMessage(EventId = 707, Level = LogLevel.Warning, Message = "IN wscontrol: packet without from, skipping")]
         public static partial void NoFrom(ILogger logger);

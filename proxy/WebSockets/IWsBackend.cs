@@ -29,6 +29,12 @@ internal interface IWsBackend
     /// <summary>WOH: send a request now (publish <c>refresh</c>); raw: nothing.</summary>
     void Refresh();
 
+    /// <summary>
+    /// <paramref name="bytes"/> of what the backend sent left the proxy toward the client (or
+    /// were consumed here): the backend may send that much more (raw: a credit packet).
+    /// </summary>
+    void Release(int bytes);
+
     void OnPacket(ZhttpPacket packet);
 
     void OnTick(long nowMs);

@@ -11,8 +11,11 @@ namespace Pushpin.Proxy.WebSockets;
 /// </summary>
 /// <remarks>
 /// Backend messages are assembled whole before they go to the session (GRIP mode classifies
-/// whole messages), and credits are returned as each message is handed on. Client messages go
-/// out under the credits connmgr grants, split into packets with <c>more</c>.
+/// whole messages). Credits go back to the backend only as the session passes the bytes on to
+/// connmgr under the client's credits (<see cref="Release"/>), so a client that stops reading
+/// holds the backend back instead of piling up here; a message larger than the window gets its
+/// credits back while it is assembled (it cannot complete otherwise). Client messages go out
+/// under the credits connmgr grants, split into packets with <c>more</c>.
 /// </remarks>
 internal sealed class RawWsBackend : IWsBackend
 {
@@ -38,6 +41,7 @@ internal sealed class RawWsBackend : IWsBackend
     private string _peerReason = string.Empty;
     private ArrayBufferWriter<byte>? _partial;
     private WsMessageKind _partialKind;
+    private int _partialOwed;
     private long _lastSentMs;
     private long _lastReceivedMs;
 
@@ -180,8 +184,7 @@ internal sealed class RawWsBackend : IWsBackend
                 break;
             case ZhttpPacketType.Ping:
             case ZhttpPacketType.Pong:
-                ReturnCredits(p.Body.Length);
-                _session.OnBackendMessage(p.Type == ZhttpPacketType.Ping ? WsMessageKind.Ping : WsMessageKind.Pong, p.Body.ToArray());
+                _session.OnBackendMessage(p.Type == ZhttpPacketType.Ping ? WsMessageKind.Ping : WsMessageKind.Pong, p.Body.ToArray(), p.Body.Length);
                 break;
             case ZhttpPacketType.Close:
                 _peerClosed = true;
@@ -223,16 +226,24 @@ internal sealed class RawWsBackend : IWsBackend
             return;
         }
         _partial.Write(p.Body.Span);
-        ReturnCredits(p.Body.Length);
+        _partialOwed += p.Body.Length;
+        if (p.More && _partial.WrittenCount >= ReceiveWindow)
+        {
+            // The backend cannot finish this message within the window: let it go on.
+            Release(_partialOwed);
+            _partialOwed = 0;
+        }
         if (!p.More)
         {
             var message = _partial.WrittenSpan.ToArray();
+            var owed = _partialOwed;
             _partial = null;
-            _session.OnBackendMessage(_partialKind, message);
+            _partialOwed = 0;
+            _session.OnBackendMessage(_partialKind, message, owed);
         }
     }
 
-    private void ReturnCredits(int n)
+    public void Release(int n)
     {
         if (n > 0 && _state == State.Connected && _address is not null)
         {

@@ -83,6 +83,11 @@ internal sealed class TestWsBackend : IWsBackend
 
     public void Disconnect() => Finish();
 
+    public void Release(int bytes)
+    {
+        // No credits toward this backend.
+    }
+
     public void Refresh()
     {
         // Nothing to poll.

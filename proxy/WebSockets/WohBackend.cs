@@ -126,6 +126,11 @@ internal sealed class WohBackend : IWsBackend
         }
     }
 
+    public void Release(int bytes)
+    {
+        // No credits toward this backend.
+    }
+
     public void Refresh()
     {
         if (_state != WohState.Connected || _disconnecting)

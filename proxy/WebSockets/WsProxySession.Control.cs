@@ -9,6 +9,12 @@ internal sealed partial class WsProxySession
     private const int ControlTtl = 60;
     private const long ControlKeepAliveMs = 45_000;
 
+    // Upstream's wscontrolsession: grip and subscribe items the handler has not acked within
+    // this long end the connection (the handler lost it or is gone).
+    private const long RequestTimeoutMs = 8_000;
+
+    private readonly Dictionary<string, long> _pendingAcks = new(StringComparer.Ordinal);
+
     private readonly List<WsControlItem> _pendingControl = [];
     private bool _controlStarted;
     private string? _handlerPeer;
@@ -45,11 +51,18 @@ internal sealed partial class WsProxySession
         });
         foreach (var channel in Target.Subscriptions)
         {
-            WriteControl(new WsControlItem { Cid = Cid, Type = WsControlItemType.Subscribe, ReqId = NextReqId(), Channel = channel });
+            WriteControl(new WsControlItem { Cid = Cid, Type = WsControlItemType.Subscribe, ReqId = NextAckedReqId(), Channel = channel });
         }
     }
 
     private string NextReqId() => (_nextReqId++).ToString(CultureInfo.InvariantCulture);
+
+    private string NextAckedReqId()
+    {
+        var id = NextReqId();
+        _pendingAcks[id] = _host.NowMs + RequestTimeoutMs;
+        return id;
+    }
 
     private void SendGripMessage(byte[] json)
     {
@@ -58,7 +71,7 @@ internal sealed partial class WsProxySession
             LogDebug("control message without a ws-control link, dropped");
             return;
         }
-        WriteControl(new WsControlItem { Cid = Cid, Type = WsControlItemType.Grip, ReqId = NextReqId(), Message = json });
+        WriteControl(new WsControlItem { Cid = Cid, Type = WsControlItemType.Grip, ReqId = NextAckedReqId(), Message = json });
     }
 
     private void WriteControl(WsControlItem item)
@@ -91,13 +104,14 @@ internal sealed partial class WsProxySession
         switch (item.Type)
         {
             case WsControlItemType.Send:
-                if (item.ReqId is not null)
-                {
-                    WriteControl(new WsControlItem { Cid = Cid, Type = WsControlItemType.Ack, ReqId = item.ReqId });
-                }
-                QueueToClient(new ClientMessage(KindOf(item.ContentType), item.Message ?? []));
+                OnControlSend(item);
                 return;
             case WsControlItemType.Ack:
+                if (item.ReqId is not null)
+                {
+                    _pendingAcks.Remove(item.ReqId);
+                }
+                return;
             case WsControlItemType.Unknown:
                 return;
         }
@@ -150,6 +164,32 @@ internal sealed partial class WsProxySession
         }
     }
 
+    // A send is acked once written toward the client (upstream: "don't ack until written"); with
+    // queue false it is dropped (and acked: dropping is allowed) when the client cannot take it now.
+    private void OnControlSend(WsControlItem item)
+    {
+        if (State != WsSessionState.Connected || _clientCloseQueued)
+        {
+            AckSend(item.ReqId);
+            return;
+        }
+        if (item.Queue != true && OutCredits <= 0)
+        {
+            LogDebug("client busy, dropping an unqueued send");
+            AckSend(item.ReqId);
+            return;
+        }
+        QueueToClient(new ClientMessage(KindOf(item.ContentType), item.Message ?? []) { AckReqId = item.ReqId });
+    }
+
+    private void AckSend(string? reqId)
+    {
+        if (reqId is not null && _controlStarted)
+        {
+            WriteControl(new WsControlItem { Cid = Cid, Type = WsControlItemType.Ack, ReqId = reqId });
+        }
+    }
+
     private static WsMessageKind KindOf(string? contentType) => contentType switch
     {
         "binary" => WsMessageKind.Binary,
@@ -172,6 +212,19 @@ internal sealed partial class WsProxySession
         if (!_controlStarted)
         {
             return;
+        }
+        foreach (var due in _pendingAcks.Values)
+        {
+            if (now >= due)
+            {
+                LogDebug("ws-control request not acked in time; ending");
+                _pendingAcks.Clear();
+                _controlStarted = false;
+                SendInbound(new Common.Zhttp.ZhttpPacket { Type = Common.Zhttp.ZhttpPacketType.Cancel });
+                Backend?.Disconnect();
+                Finish();
+                return;
+            }
         }
         if (now >= _nextControlKeepAliveMs)
         {

@@ -16,7 +16,8 @@ namespace Pushpin.Proxy.WebSockets;
 /// Credits: the client may send what we granted in the 101 (200,000) plus what we return; we
 /// return bytes as soon as the backend's buffer has room, so a message larger than the window
 /// still flows (bounded by <see cref="MaxMessage"/>). Toward the client we send under the credits
-/// connmgr grants, a message split into packets with <c>more</c>.
+/// connmgr grants (what it wrote to the client socket), a message split into packets with
+/// <c>more</c>, and only then are the backend's credits for it returned.
 /// </remarks>
 internal sealed partial class WsProxySession
 {
@@ -290,8 +291,11 @@ internal sealed partial class WsProxySession
         Reject(502, "Bad Gateway", "Error while proxying to origin.");
     }
 
-    /// <summary>A message from the backend: classified in GRIP mode, else straight to the client.</summary>
-    public void OnBackendMessage(WsMessageKind kind, byte[] content)
+    /// <summary>
+    /// A message from the backend: classified in GRIP mode, else straight to the client.
+    /// <paramref name="credits"/> go back to the backend as the message leaves toward the client.
+    /// </summary>
+    public void OnBackendMessage(WsMessageKind kind, byte[] content, int credits = 0)
     {
         if (State == WsSessionState.Done || Detached)
         {
@@ -302,9 +306,11 @@ internal sealed partial class WsProxySession
             switch (Prefix.Classify(content, kind == WsMessageKind.Text, out var body))
             {
                 case GripMessageKind.Control:
+                    Backend?.Release(credits);
                     SendGripMessage(body.ToArray());
                     return;
                 case GripMessageKind.Dropped:
+                    Backend?.Release(credits);
                     LogDebug("dropping unprefixed message");
                     return;
                 default:
@@ -312,7 +318,12 @@ internal sealed partial class WsProxySession
                     break;
             }
         }
-        QueueToClient(new ClientMessage(kind, content));
+        if (_clientCloseQueued || State != WsSessionState.Connected)
+        {
+            Backend?.Release(credits);
+            return;
+        }
+        QueueToClient(new ClientMessage(kind, content) { Credits = credits });
     }
 
     /// <summary>The backend started closing (its CLOSE): pass the close on to the client.</summary>
@@ -543,6 +554,8 @@ internal sealed partial class WsProxySession
                 _toClient.Dequeue();
                 OutCredits -= m.Content.Length;
                 SendInbound(new ZhttpPacket { Type = m.Kind == WsMessageKind.Ping ? ZhttpPacketType.Ping : ZhttpPacketType.Pong, Body = m.Content });
+                ReleaseToBackend(m, m.Content.Length, last: true);
+                AckSend(m.AckReqId);
                 MarkClientActivity();
                 continue;
             }
@@ -561,12 +574,26 @@ internal sealed partial class WsProxySession
             });
             OutCredits -= n;
             _toClientOffset += n;
+            ReleaseToBackend(m, n, last);
             MarkClientActivity();
             if (last)
             {
                 _toClient.Dequeue();
                 _toClientOffset = 0;
+                AckSend(m.AckReqId);
             }
+        }
+    }
+
+    // The backend's credits for a message go back as its bytes go out (all of them with the
+    // last packet: a stripped prefix counts too).
+    private void ReleaseToBackend(ClientMessage m, int sent, bool last)
+    {
+        var n = last ? m.Credits : Math.Min(sent, m.Credits);
+        if (n > 0)
+        {
+            m.Credits -= n;
+            Backend?.Release(n);
         }
     }
 
@@ -640,6 +667,12 @@ internal sealed partial class WsProxySession
     private sealed record ClientMessage(WsMessageKind? Kind, byte[] Content)
     {
         public int? CloseCode { get; init; }
+
+        /// <summary>Backend credits still to return for this message.</summary>
+        public int Credits { get; set; }
+
+        /// <summary>A ws-control send's request id: acked once the message is written.</summary>
+        public string? AckReqId { get; init; }
     }
 }
 

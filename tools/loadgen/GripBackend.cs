@@ -8,7 +8,8 @@ namespace Pushpin.LoadGen;
 
 /// <summary>
 /// The backend the scenarios proxy to: a plain answer for <c>/hello</c>, GRIP stream holds at
-/// <c>/stream/{channel}</c>, response holds at <c>/poll/{channel}</c>. Kestrel, so the backend is
+/// <c>/stream/{channel}</c>, response holds at <c>/poll/{channel}</c>, WebSocket-over-HTTP echo at
+/// <c>/woh</c>, raw WebSocket echo at <c>/wsraw</c>. Kestrel, so the backend is
 /// never the bottleneck. Routes of the server under test point at it.
 /// </summary>
 public sealed class GripBackend : IAsyncDisposable
@@ -33,6 +34,7 @@ public sealed class GripBackend : IAsyncDisposable
             k.Limits.MaxConcurrentConnections = null;
         });
         var app = builder.Build();
+        app.UseWebSockets();
         app.MapGet("/hello", () => Results.Text("hello\n", "text/plain"));
         app.MapGet("/stream/{channel}", (HttpContext ctx, string channel) =>
         {
@@ -60,6 +62,34 @@ public sealed class GripBackend : IAsyncDisposable
                 body = "OPEN\r\n"u8.ToArray();
             }
             await ctx.Response.Body.WriteAsync(body).ConfigureAwait(false);
+        });
+        // Raw WebSocket echo (the wsraw scenario).
+        app.Map("/wsraw/{**rest}", async (HttpContext ctx) =>
+        {
+            if (!ctx.WebSockets.IsWebSocketRequest)
+            {
+                ctx.Response.StatusCode = 400;
+                return;
+            }
+            using var ws = await ctx.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
+            var buffer = new byte[16 * 1024];
+            try
+            {
+                while (true)
+                {
+                    var r = await ws.ReceiveAsync(buffer, ctx.RequestAborted).ConfigureAwait(false);
+                    if (r.MessageType == System.Net.WebSockets.WebSocketMessageType.Close)
+                    {
+                        await ws.CloseOutputAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, ctx.RequestAborted).ConfigureAwait(false);
+                        return;
+                    }
+                    await ws.SendAsync(buffer.AsMemory(0, r.Count), r.MessageType, r.EndOfMessage, ctx.RequestAborted).ConfigureAwait(false);
+                }
+            }
+            catch (Exception e) when (e is System.Net.WebSockets.WebSocketException or OperationCanceledException)
+            {
+                // The client went away.
+            }
         });
         await app.StartAsync().ConfigureAwait(false);
         return new GripBackend(app, port);

@@ -94,6 +94,10 @@ public static class Program
         wohCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
             w.Write("wsoverhttp", await WsOverHttpScenario.RunAsync(t, r.GetValue(connections), TimeSpan.FromSeconds(r.GetValue(duration)), ct).ConfigureAwait(false))));
 
+        var wsRawCmd = new Command("wsraw", "N WebSocket clients echoing through raw WebSocket proxying (/wsraw → backend): round trips/s, messages/s") { connections, duration };
+        wsRawCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
+            w.Write("wsraw", await WsRawScenario.RunAsync(t, r.GetValue(connections), TimeSpan.FromSeconds(r.GetValue(duration)), ct).ConfigureAwait(false))));
+
         var backendCmd = new Command("backend", "Only run the built-in GRIP backend (until Ctrl-C)");
         backendCmd.SetAction(async (r, ct) =>
         {
@@ -109,6 +113,7 @@ public static class Program
         root.Subcommands.Add(manyCmd);
         root.Subcommands.Add(longpollCmd);
         root.Subcommands.Add(wohCmd);
+        root.Subcommands.Add(wsRawCmd);
         root.Subcommands.Add(backendCmd);
         return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
     }
