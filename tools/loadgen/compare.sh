@@ -2,7 +2,7 @@
 # Runs the same load scenarios against Debian's Pushpin 1.36 and against ours, one server at
 # a time on this machine, and appends every result as a JSON line to $OUT.
 # usage: tools/loadgen/compare.sh [OUT.jsonl]   (after `dotnet build -c Release Pushpin.slnx`)
-# Scale with env vars: PROXY_CONN, PROXY_SECS, PROXY_WARMUP (s of unmeasured load first: JIT tiering), HOLDS, FANOUT_SUBS, FANOUT_MSGS, ZMQ_MSGS, MANY_CHANS,
+# Scale with env vars: PROXY_CONN, PROXY_SECS, PROXY_WARMUP (s of unmeasured load first: JIT tiering), HOLDS, HOLD_WARMUP (holds opened and closed first), FANOUT_SUBS, FANOUT_MSGS, ZMQ_MSGS, MANY_CHANS,
 # LP_CLIENTS, LP_SECS, WOH_CLIENTS, WOH_SECS. Every result carries the machine's 1-minute load average (load_avg_1m).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,7 +27,7 @@ run_scenarios() { # name client publish procs zmq-push-spec server-pid
   local common=(--name "$1" --client "$2" --publish "$3" --procs "$4" --server-pid "$6" --json "$out")
   uptime
   "$bin/pushpin-loadgen" proxy "${common[@]}" -c "${PROXY_CONN:-50}" -d "${PROXY_SECS:-10}" --warmup "${PROXY_WARMUP:-10}"
-  "$bin/pushpin-loadgen" hold "${common[@]}" -c "${HOLDS:-5000}"
+  "$bin/pushpin-loadgen" hold "${common[@]}" -c "${HOLDS:-5000}" --warmup-holds "${HOLD_WARMUP:-1000}"
   "$bin/pushpin-loadgen" fanout "${common[@]}" -c "${FANOUT_SUBS:-1000}" -m "${FANOUT_MSGS:-50}"
   "$bin/pushpin-loadgen" fanout "${common[@]}" -c "${FANOUT_SUBS:-1000}" -m "${ZMQ_MSGS:-1000}" --zmq "$5" --burst 200
   "$bin/pushpin-loadgen" manychan "${common[@]}" -c "${MANY_CHANS:-2000}" -m 1
