@@ -62,10 +62,22 @@ public static class Program
         proxyCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
             w.Write("proxy", await ProxyScenario.RunAsync(t.Client, r.GetValue(path)!, r.GetValue(connections), TimeSpan.FromSeconds(r.GetValue(duration)), ct, t.ProcessPatterns, TimeSpan.FromSeconds(r.GetValue(warmup))).ConfigureAwait(false))));
 
-        var holdCmd = new Command("hold", "Open N idle stream holds: establish rate and bytes per held connection") { connections, hold };
+        var holdWarmup = new Option<int>("--warmup-holds") { Description = "hold: open and close this many holds first (unmeasured: JIT, pools, one-time buffers)", DefaultValueFactory = _ => 0 };
+        var holdCmd = new Command("hold", "Open N idle stream holds: establish rate and bytes per held connection") { connections, hold, holdWarmup };
         holdCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
         {
+            if (r.GetValue(holdWarmup) is > 0 and var n)
+            {
+                var (_, warm) = await HoldScenario.RunAsync(t, "/stream/warm", n, 100, ct).ConfigureAwait(false);
+                foreach (var c in warm)
+                {
+                    await c.DisposeAsync().ConfigureAwait(false);
+                }
+                // Let the server notice the closes before the measured round reads its RSS.
+                await Task.Delay(TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
+            }
             var (result, open) = await HoldScenario.RunAsync(t, "/stream/hold", r.GetValue(connections), 100, ct).ConfigureAwait(false);
+            result["warmup_holds"] = r.GetValue(holdWarmup);
             w.Write("hold", result);
             if (r.GetValue(hold) > 0)
             {

@@ -2,7 +2,7 @@
 # Runs the same load scenarios against Debian's Pushpin 1.36 and against ours, one server at
 # a time on this machine, and appends every result as a JSON line to $OUT.
 # usage: tools/loadgen/compare.sh [OUT.jsonl]   (after `dotnet build -c Release Pushpin.slnx`)
-# Scale with env vars: PROXY_CONN, PROXY_SECS, PROXY_WARMUP (s of unmeasured load first: JIT tiering), HOLDS, FANOUT_SUBS, FANOUT_MSGS, ZMQ_MSGS, MANY_CHANS,
+# Scale with env vars: PROXY_CONN, PROXY_SECS, PROXY_WARMUP (s of unmeasured load first: JIT tiering), HOLDS, HOLD_WARMUP (holds opened and closed first), FANOUT_SUBS, FANOUT_MSGS, ZMQ_MSGS, MANY_CHANS,
 # LP_CLIENTS, LP_SECS, WOH_CLIENTS, WOH_SECS, WSRAW_CLIENTS, WSRAW_SECS; ONLY="wsraw wsoverhttp" runs just those. Every result carries the machine's 1-minute load average (load_avg_1m).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -32,7 +32,7 @@ run_scenarios() { # name client publish procs zmq-push-spec server-pid
   local common=(--name "$1" --client "$2" --publish "$3" --procs "$4" --server-pid "$6" --json "$out")
   uptime
   want proxy && "$bin/pushpin-loadgen" proxy "${common[@]}" -c "${PROXY_CONN:-50}" -d "${PROXY_SECS:-10}" --warmup "${PROXY_WARMUP:-10}"
-  want hold && "$bin/pushpin-loadgen" hold "${common[@]}" -c "${HOLDS:-5000}"
+  want hold && "$bin/pushpin-loadgen" hold "${common[@]}" -c "${HOLDS:-5000}" --warmup-holds "${HOLD_WARMUP:-1000}"
   want fanout && "$bin/pushpin-loadgen" fanout "${common[@]}" -c "${FANOUT_SUBS:-1000}" -m "${FANOUT_MSGS:-50}"
   want fanout && "$bin/pushpin-loadgen" fanout "${common[@]}" -c "${FANOUT_SUBS:-1000}" -m "${ZMQ_MSGS:-1000}" --zmq "$5" --burst 200
   want manychan && "$bin/pushpin-loadgen" manychan "${common[@]}" -c "${MANY_CHANS:-2000}" -m 1
