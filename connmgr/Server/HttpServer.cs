@@ -15,7 +15,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
     private readonly ServerOptions _options;
     private readonly ILogger _logger;
     private readonly ZhttpRequester? _requester;
-    private readonly Transport.ZhttpReqRequester? _reqRequester;
+    private readonly ZhttpReqRequester? _reqRequester;
     private readonly ConcurrentDictionary<string, ReqExchange> _reqExchanges = new(StringComparer.Ordinal);
     private readonly List<(Socket Socket, Transport.ListenSpec Spec)> _listeners = [];
     private readonly ConcurrentDictionary<string, ServerSession> _sessions = new(StringComparer.Ordinal);
@@ -54,7 +54,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
             }
             try
             {
-                _reqRequester = new Transport.ZhttpReqRequester(options.ZhttpReqSpecs, logger);
+                _reqRequester = new ZhttpReqRequester(options.ZhttpReqSpecs, logger);
             }
             catch
             {

@@ -7,7 +7,7 @@ namespace Pushpin.ProtocolTests.Docs;
 /// <param name="File">The page, relative to docs/.</param>
 /// <param name="Line">1-based line of the opening fence.</param>
 /// <param name="Language">First word of the info string: sh, toml, ini, routes, python.</param>
-/// <param name="Mode">Second word: test, background, runner-error, woh-open.</param>
+/// <param name="Mode">Second word: test, background, runner-error, woh-open, grip-response.</param>
 /// <param name="Body">The block's text.</param>
 /// <param name="ExpectedOutput">Lines the output must contain in order, or null.</param>
 public sealed record DocBlock(string File, int Line, string Language, string Mode, string Body, IReadOnlyList<string>? ExpectedOutput)

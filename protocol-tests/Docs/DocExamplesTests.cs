@@ -72,6 +72,9 @@ public sealed class DocExamplesTests
                     case "woh-open":
                         await WohOpenExample.RunAsync(block);
                         break;
+                    case "grip-response":
+                        await GripResponseExample.RunAsync(block);
+                        break;
                     case "runner-error":
                         await RunnerRefusesAsync(block, dir);
                         break;
@@ -119,6 +122,15 @@ public sealed class DocExamplesTests
                 var config = PushpinConfig.Load(path);
                 Assert.DoesNotThrow(config.Validate, block.ToString());
                 Assert.That(config.Warnings, Is.Empty, block.ToString());
+                break;
+            case "json":
+                // A publish body: the publish API must accept it as it is.
+                using (var http = new HttpClient { Timeout = BlockTimeout })
+                using (var content = new StringContent(block.Body, System.Text.Encoding.UTF8, "application/json"))
+                using (var response = await http.PostAsync(_pushpin!.PublishUri, content))
+                {
+                    Assert.That((int)response.StatusCode, Is.EqualTo(200), $"{block}: {await response.Content.ReadAsStringAsync()}");
+                }
                 break;
             case "routes":
                 var errors = new List<RouteLoadError>();

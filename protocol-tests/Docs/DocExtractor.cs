@@ -6,16 +6,17 @@ namespace Pushpin.ProtocolTests.Docs;
 /// (started and left running; its output is checked at the end of the page), <c>toml test</c>,
 /// <c>ini test</c> (a config that must load and validate), <c>toml runner-error</c> (a config the
 /// runner must refuse before starting anything), <c>routes test</c> (lines that must parse),
-/// <c>python test</c> (run with python3), <c>http woh-open</c> (a WebSocket-over-HTTP backend's
+/// <c>python test</c> (run with python3), <c>json test</c> (a publish body the publish API must accept), <c>http woh-open</c> (a WebSocket-over-HTTP backend's
 /// reply to OPEN, written with literal <c>\r\n</c>: a backend answers with it and a client must
-/// connect and be subscribed). <c>sh background ws-subscribed</c> is a WebSocket client subscribed
+/// connect and be subscribed), <c>http grip-response</c> (a backend's GRIP stream-hold response: a backend answers
+/// with it, a client must get its body and then what is published to its channel). <c>sh background ws-subscribed</c> is a WebSocket client subscribed
 /// to <c>test</c>: the run waits until it prints a probe published there.
 /// A fence with info <c>output</c> right after an example holds the lines its output must contain
 /// in order. Other fences (plain <c>sh</c>, <c>toml</c>...) are illustrations and not run.
 /// </summary>
 public static class DocExtractor
 {
-    private static readonly HashSet<string> Modes = new(StringComparer.Ordinal) { "test", "background", "runner-error", "woh-open" };
+    private static readonly HashSet<string> Modes = new(StringComparer.Ordinal) { "test", "background", "runner-error", "woh-open", "grip-response" };
 
     public static string DocsDirectory => Path.Combine(Support.Artifacts.RepoRoot, "docs");
 

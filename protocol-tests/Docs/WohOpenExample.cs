@@ -46,7 +46,7 @@ internal static class WohOpenExample
     }
 
     // Status line, headers, blank line, body lines ending in a literal \r\n.
-    private static (int Code, List<(string Name, string Value)> Headers, byte[] Body) Parse(DocBlock block)
+    internal static (int Code, List<(string Name, string Value)> Headers, byte[] Body) Parse(DocBlock block)
     {
         var lines = block.Body.Split('\n');
         var status = lines[0].Split(' ', 3);

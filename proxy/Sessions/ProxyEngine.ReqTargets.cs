@@ -8,18 +8,18 @@ namespace Pushpin.Proxy.Sessions;
 /// <summary><c>zhttpreq/</c> route targets: the whole request in one req-mode packet, one response back.</summary>
 public sealed partial class ProxyEngine
 {
-    private readonly Dictionary<string, ZhttpReqClient?> _reqTargets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ZhttpReqRequester?> _reqTargets = new(StringComparer.Ordinal);
 
     private void OpenReqTarget(RouteTarget t)
     {
-        ZhttpReqClient? client = null;
+        ZhttpReqRequester? client = null;
         try
         {
             if (!t.ZhttpSpec.StartsWith("tcp://", StringComparison.Ordinal))
             {
                 throw new ArgumentException("only tcp:// specs are supported (NetMQ has no Unix sockets); use tcp://127.0.0.1:PORT");
             }
-            client = new ZhttpReqClient(t.ZhttpSpec, _logger);
+            client = new ZhttpReqRequester([t.ZhttpSpec], _logger, "zhttpreq target " + t.ZhttpSpec);
             client.Start();
             _tasks.Add(Pump(client.Incoming, p => new OutboundPacket(p), _stop.Token));
         }

@@ -124,7 +124,7 @@ internal sealed class ProxySession
     public string? TargetAddress { get; set; }
 
     /// <summary>The <c>zhttpreq/</c> target's socket while one is being tried (whole request in one packet).</summary>
-    public ZhttpReqClient? ReqClient { get; set; }
+    public ZhttpReqRequester? ReqClient { get; set; }
 
     public int TargetOutSeq { get; set; }
 

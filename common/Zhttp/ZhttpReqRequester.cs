@@ -3,36 +3,40 @@ using Microsoft.Extensions.Logging;
 using NetMQ;
 using NetMQ.Sockets;
 using Pushpin.Common.Transport;
-using Pushpin.Common.Zhttp;
-
-namespace Pushpin.Connmgr.Transport;
+namespace Pushpin.Common.Zhttp;
 
 /// <summary>
-/// The requester side of zhttp req mode (<c>--zclient-req</c>): one DEALER, bound, frames
-/// <c>["", "T"+tnetstring]</c> each way (internals.md §3.1-3.2), on its own poller thread.
+/// The requester side of zhttp req mode: one DEALER, bound, frames <c>["", "T"+tnetstring]</c>
+/// each way (internals.md §3.1-3.2), on its own poller thread. connmgr's req-mode listeners
+/// (<c>--zclient-req</c>) and the proxy's <c>zhttpreq/</c> route targets both use it.
 /// </summary>
 /// <remarks>
 /// A request the DEALER cannot take at once (no responder connected, or its queue full) comes
 /// back on <see cref="Incoming"/> as a local <c>error</c> (<c>service-unavailable</c>, no
 /// <c>from</c>) so the client gets a 503 instead of waiting for the timeout.
 /// </remarks>
-internal sealed partial class ZhttpReqRequester : IDisposable
+public sealed partial class ZhttpReqRequester : IDisposable
 {
     private readonly DealerSocket _dealer = new();
     private readonly NetMQPoller _poller = new();
     private readonly NetMQQueue<(string? Id, byte[] Frame)> _outgoing = new();
     private readonly Channel<ZhttpPacket> _incoming = Channel.CreateUnbounded<ZhttpPacket>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly ILogger _logger;
+    private readonly string _name;
     private Thread? _thread;
 
-    public ZhttpReqRequester(IReadOnlyList<string> specs, ILogger logger)
+    /// <param name="specs">Where the DEALER binds.</param>
+    /// <param name="logger">For malformed responses.</param>
+    /// <param name="name">Names the poller thread and the socket in bind errors.</param>
+    public ZhttpReqRequester(IReadOnlyList<string> specs, ILogger logger, string name = "zhttp req")
     {
         _logger = logger;
+        _name = name;
         _dealer.Options.SendHighWatermark = 1000;
         _dealer.Options.Linger = TimeSpan.Zero;
         try
         {
-            ZmqEndpoints.Attach(_dealer, specs, bind: true, "zhttp req");
+            ZmqEndpoints.Attach(_dealer, specs, bind: true, name);
         }
         catch
         {
@@ -58,7 +62,7 @@ internal sealed partial class ZhttpReqRequester : IDisposable
 
     public void Start()
     {
-        _thread = new Thread(_poller.Run) { IsBackground = true, Name = "zhttp req" };
+        _thread = new Thread(_poller.Run) { IsBackground = true, Name = _name };
         _thread.Start();
     }
 
@@ -83,7 +87,7 @@ internal sealed partial class ZhttpReqRequester : IDisposable
             // The payload follows the empty delimiter; anything else is not ours.
             if (frames.Count < 2)
             {
-                LogMalformed(_logger, "no envelope delimiter");
+                LogMalformed(_logger, _name, "no envelope delimiter");
             }
             else if (ZhttpCodec.TryDecode(frames[^1], out var packet, out var error))
             {
@@ -91,7 +95,7 @@ internal sealed partial class ZhttpReqRequester : IDisposable
             }
             else
             {
-                LogMalformed(_logger, error ?? "?");
+                LogMalformed(_logger, _name, error ?? "?");
             }
         }
     }
@@ -108,6 +112,6 @@ internal sealed partial class ZhttpReqRequester : IDisposable
         _incoming.Writer.TryComplete();
     }
 
-    [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "zhttp req: dropped malformed response: {Reason}")]
-    private static partial void LogMalformed(ILogger logger, string reason);
+    [LoggerMessage(EventId = 110, Level = LogLevel.Warning, Message = "{Name}: dropped malformed response: {Reason}")]
+    private static partial void LogMalformed(ILogger logger, string name, string reason);
 }
