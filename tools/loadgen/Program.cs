@@ -89,6 +89,24 @@ public static class Program
             }
         }));
 
+        var idleMode = new Option<string>("--mode") { Description = "idle: none (connect only), partial (half a request head) or keepalive (one complete GET first)", DefaultValueFactory = _ => "none" };
+        var settle = new Option<double>("--settle") { Description = "idle: seconds to wait after the last connect before reading RSS", DefaultValueFactory = _ => 3 };
+        var idleCmd = new Command("idle", "Open N idle raw TCP connections to the client port: bytes of server RSS per connection") { connections, idleMode, path, settle, hold };
+        idleCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
+        {
+            var mode = r.GetValue(idleMode)!;
+            var (result, open) = await IdleScenario.RunAsync(t, mode, r.GetValue(path)!, r.GetValue(connections), 200, TimeSpan.FromSeconds(r.GetValue(settle)), ct).ConfigureAwait(false);
+            w.Write("idle-" + mode, result);
+            if (r.GetValue(hold) > 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(r.GetValue(hold)), ct).ConfigureAwait(false);
+            }
+            foreach (var c in open)
+            {
+                await c.DisposeAsync().ConfigureAwait(false);
+            }
+        }));
+
         var fanoutCmd = new Command("fanout", "S subscribers on one channel, M messages: deliveries/s, latency") { connections, messages, publishers, zmq, burst };
         fanoutCmd.SetAction((r, ct) => WithBackend(r, async (t, w) =>
             w.Write(r.GetValue(zmq) is null ? "fanout" : "fanout-zmq", await FanoutScenario.RunAsync(
@@ -121,6 +139,7 @@ public static class Program
 
         root.Subcommands.Add(proxyCmd);
         root.Subcommands.Add(holdCmd);
+        root.Subcommands.Add(idleCmd);
         root.Subcommands.Add(fanoutCmd);
         root.Subcommands.Add(manyCmd);
         root.Subcommands.Add(longpollCmd);

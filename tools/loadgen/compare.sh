@@ -27,7 +27,7 @@ want() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
 
 wait_http() { for _ in $(seq 1 100); do curl -s -o /dev/null --max-time 1 "$1" && return 0; sleep 0.2; done; echo "not ready: $1" >&2; return 1; }
 
-run_scenarios() { # name client publish procs zmq-push-spec server-pid
+run_scenarios() { # name client publish procs zmq-push-spec server-pid connmgr-proc
   # --server-pid: count only the runner's own daemons (others may run the same programs here).
   local common=(--name "$1" --client "$2" --publish "$3" --procs "$4" --server-pid "$6" --json "$out")
   uptime
@@ -38,6 +38,12 @@ run_scenarios() { # name client publish procs zmq-push-spec server-pid
   want manychan && "$bin/pushpin-loadgen" manychan "${common[@]}" -c "${MANY_CHANS:-2000}" -m 1
   want longpoll && "$bin/pushpin-loadgen" longpoll "${common[@]}" -c "${LP_CLIENTS:-200}" -d "${LP_SECS:-10}"
   want wsoverhttp && "$bin/pushpin-loadgen" wsoverhttp "${common[@]}" -c "${WOH_CLIENTS:-50}" -d "${WOH_SECS:-10}"
+  # idle: connmgr/condure only (procs $7), fresh counts one after another, sources spread past the port range.
+  if want idle; then
+    for n in ${IDLE_COUNTS:-1000 5000 10000}; do
+      "$bin/pushpin-loadgen" idle --name "$1" --client "$2" --publish "$3" --procs "$7" --server-pid "$6" --json "$out" -c "$n" --mode "${IDLE_MODE:-partial}" --sources 8
+    done
+  fi
   want wsraw && "$bin/pushpin-loadgen" wsraw "${common[@]}" -c "${WSRAW_CLIENTS:-50}" -d "${WSRAW_SECS:-10}"
   uptime
 }
@@ -81,7 +87,7 @@ CONF
   up=$!
   pids+=($up)
   wait_http "http://127.0.0.1:8561/"
-  run_scenarios pushpin-1.36 127.0.0.1:18999 http://127.0.0.1:8561/publish/ condure,zurl,pushpin-proxy,pushpin-handler tcp://127.0.0.1:8560 $up
+  run_scenarios pushpin-1.36 127.0.0.1:18999 http://127.0.0.1:8561/publish/ condure,zurl,pushpin-proxy,pushpin-handler tcp://127.0.0.1:8560 $up condure
   kill $up; wait $up 2>/dev/null || true
 fi
 
@@ -108,7 +114,7 @@ ours=$!
 pids+=($ours)
 wait_http "http://127.0.0.1:$((5561 + ours_offset))/"
 wait_http "http://127.0.0.1:$ours_port/hello"
-run_scenarios ours 127.0.0.1:$ours_port http://127.0.0.1:$((5561 + ours_offset))/publish/ pushpin-connmgr,pushpin-proxy,pushpin-handler tcp://127.0.0.1:$((5560 + ours_offset)) $ours
+run_scenarios ours 127.0.0.1:$ours_port http://127.0.0.1:$((5561 + ours_offset))/publish/ pushpin-connmgr,pushpin-proxy,pushpin-handler tcp://127.0.0.1:$((5560 + ours_offset)) $ours pushpin-connmgr
 kill $ours; wait $ours 2>/dev/null || true
 echo "results: $out"
 python3 "$root/tools/loadgen/plot.py" "$out" || true
