@@ -23,6 +23,9 @@ public sealed partial class ProxyEngine
     /// <summary>Number of inspect calls made (for tests: probing must stay cheap).</summary>
     internal long InspectCalls { get; private set; }
 
+    /// <summary>Whether requests currently wait for inspect (for tests; read from another thread).</summary>
+    internal bool InspectAvailable => Volatile.Read(ref _inspectAvailable);
+
     private void StartInspect(ProxySession s)
     {
         if (_inspectAvailable)

@@ -163,7 +163,7 @@ public sealed class ProxyEngineInspectTests
         await MakeInspectAvailableAsync(h, handler);
 
         var id = h.Send(new ZhttpPacket { Method = "POST", Uri = "http://example.com/cached", Headers = [new("Host", "example.com")], Body = "a=1"u8.ToArray(), More = true });
-        var call = await handler.Calls.ReadAsync();
+        var call = await handler.Calls.ReadAsync(TestContext.CurrentContext.CancellationToken);
         Assert.That(call.Request.Args!.GetBoolean("truncated"), Is.True, "more body follows");
         call.Ok(new Dictionary<string, object?> { ["no-proxy"] = true, ["sid"] = "s9" });
         h.SendMore(id, 1, new ZhttpPacket { Body = "&b=2"u8.ToArray() });
@@ -200,7 +200,7 @@ public sealed class ProxyEngineInspectTests
         await MakeInspectAvailableAsync(h, handler);
 
         var id = h.Send(new ZhttpPacket { Method = "POST", Uri = "http://example.com/big", Body = new byte[60_000], More = true, Credits = 200_000 });
-        var call = await handler.Calls.ReadAsync();
+        var call = await handler.Calls.ReadAsync(TestContext.CurrentContext.CancellationToken);
         call.Ok(new Dictionary<string, object?> { ["no-proxy"] = true });
         h.SendMore(id, 1, new ZhttpPacket { Body = new byte[60_000] });
         var (resp, body) = await h.ReadResponseAsync(id);
@@ -258,7 +258,9 @@ public sealed class ProxyEngineInspectTests
             {
                 return false;
             }
-        }, "inspect answered once, so requests wait for it");
+        }, "inspect answered once");
+        // The answer reaches the engine asynchronously: until it has, requests only probe.
+        await Eventually.TrueAsync(() => h.Engine.InspectAvailable, "requests wait for inspect");
 
         // A chunked-style POST: the head carries no body, the body follows while inspect is pending.
         var id = h.Send(new ZhttpPacket { Method = "POST", Uri = "http://example.com/upload", More = true });
@@ -268,9 +270,10 @@ public sealed class ProxyEngineInspectTests
         h.Send(new ZhttpPacket { Method = "GET", Uri = "http://example.com/marker" });
         ZrpcCall? post = null;
         var markerSeen = false;
+        using var reads = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         while (!markerSeen)
         {
-            var call = await handler.Calls.ReadAsync();
+            var call = await handler.Calls.ReadAsync(reads.Token);
             var uri = call.Request.Args!.GetString("uri");
             if (uri == "http://example.com/upload")
             {
