@@ -22,6 +22,6 @@ internal sealed class ControlHttpResponse
 
     public byte[] Body { get; }
 
-    /// <summary>Work to run after the response was written (publishing happens after the reply, as upstream).</summary>
+    /// <summary>Work the request asks for (publish, recover), handed to the engine just before the reply is written.</summary>
     public Action? After { get; init; }
 }

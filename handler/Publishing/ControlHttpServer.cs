@@ -104,6 +104,10 @@ internal sealed partial class ControlHttpServer : IAsyncDisposable
             {
                 return;
             }
+            // Hand the items to the engine before replying: once a publisher has its 200, its next
+            // publish (maybe on another connection, served by another task) must come after it.
+            // The engine delivers on its own thread, so the reply still leaves first, as upstream.
+            response.Value.Response.After?.Invoke();
             await socket.SendAsync(Serialize(response.Value.Response, response.Value.Http10), SocketFlags.None, timeout.Token);
             try
             {
@@ -113,7 +117,6 @@ internal sealed partial class ControlHttpServer : IAsyncDisposable
             {
                 // Peer already gone.
             }
-            response.Value.Response.After?.Invoke();
             await DrainAsync(socket, buffer);
         }
         catch (OperationCanceledException)
