@@ -50,6 +50,23 @@ internal sealed class ProxyHarness : IAsyncDisposable
 
     public static async Task<ProxyHarness> StartAsync(IEnumerable<string> routeLines, Func<ProxyOptions, ProxyOptions>? configure = null, TimeProvider? time = null, Pushpin.Common.Stats.StatsAggregator? stats = null, string? routesFile = null)
     {
+        // Ports are probed free and bound a moment later; a port another test left in TIME_WAIT
+        // (NetMQ binds without SO_REUSEADDR) can still refuse the bind: pick new ports and retry.
+        var lines = routeLines.ToList();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(lines, configure, time, stats, routesFile);
+            }
+            catch (Pushpin.Common.Transport.SocketBindException) when (attempt < 5)
+            {
+            }
+        }
+    }
+
+    private static async Task<ProxyHarness> StartOnceAsync(IEnumerable<string> routeLines, Func<ProxyOptions, ProxyOptions>? configure, TimeProvider? time, Pushpin.Common.Stats.StatsAggregator? stats, string? routesFile)
+    {
         var serverBase = FreePorts.Block(3);
         var clientBase = FreePorts.Block(3);
         var acceptPort = FreePorts.One();
