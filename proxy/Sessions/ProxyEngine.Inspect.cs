@@ -119,8 +119,11 @@ public sealed partial class ProxyEngine
                 StartNoProxy(s);
                 return;
             }
-            // Response sharing is not supported: a sharing key is ignored and the request proxied alone.
-            s.Inspect = result with { SharingKey = null };
+            s.Inspect = result;
+            if (TryJoinShared(s, result.SharingKey))
+            {
+                return;
+            }
         }
         StartForwarding(s);
     }

@@ -736,6 +736,10 @@ public sealed partial class ProxyEngine : IAsyncDisposable
 
     private void OnTargetData(ProxySession s, ZhttpPacket p)
     {
+        if (s.SharingKey is not null || s.Followers is not null)
+        {
+            ShareTargetData(s, p);
+        }
         if (s.State == SessionState.Requesting)
         {
             if (p.Code < 0)
@@ -1227,6 +1231,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
     private void Remove(ProxySession s)
     {
         s.State = SessionState.Done;
+        LeaveSharing(s);
         if (_inbound.Remove((s.RequesterId, s.Id)) && s.StatsTracked)
         {
             Stats?.RemoveConnection(StatsConnectionId(s), linger: s.HandedOff);
