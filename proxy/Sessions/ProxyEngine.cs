@@ -543,18 +543,18 @@ public sealed partial class ProxyEngine : IAsyncDisposable
 
     private void TryNextTarget(ProxySession s)
     {
-        DetachOutbound(s);
+        CancelOutbound(s);
         s.ReqClient = null;
         if (s.RemainingTargets.Count == 0)
         {
             var tried = string.Join(", ", s.Route.Targets.Select(t => t.ToString()));
-            Reject(s, 502, "Bad Gateway", "Error while proxying to origin.", "Unable to connect to any targets. Tried: " + tried);
+            RejectShared(s, 502, "Bad Gateway", "Error while proxying to origin.", "Unable to connect to any targets. Tried: " + tried);
             return;
         }
         if (s.RequestBodyTooLarge && s.Target is not null)
         {
             // The body already streamed past what we kept: it cannot be replayed to another target.
-            Reject(s, 502, "Bad Gateway", "Error while proxying to origin.", "Unable to retry with a body larger than 100000 bytes.");
+            RejectShared(s, 502, "Bad Gateway", "Error while proxying to origin.", "Unable to retry with a body larger than 100000 bytes.");
             return;
         }
         var failover = s.Target is not null;
@@ -612,6 +612,11 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         s.TargetInSeq = 0;
         s.TargetCredits = 0;
         s.RequestBodySent = false;
+        if (s.Shared is { } group)
+        {
+            group.BodyReceived = 0;
+            group.CreditsGranted = 0;
+        }
         if (failover)
         {
             // The kept copy is replayed in the first packet instead.
@@ -736,9 +741,19 @@ public sealed partial class ProxyEngine : IAsyncDisposable
 
     private void OnTargetData(ProxySession s, ZhttpPacket p)
     {
-        if (s.SharingKey is not null || s.Followers is not null)
+        if (s.Shared is { } group && ReferenceEquals(group.Owner, s))
         {
-            ShareTargetData(s, p);
+            ShareTargetData(group, p);
+            if (group.OwnerGone)
+            {
+                // Only the followers still want this response.
+                if (!p.More)
+                {
+                    s.TargetFinished = true;
+                    EndOwnerless(group);
+                }
+                return;
+            }
         }
         if (s.State == SessionState.Requesting)
         {
@@ -766,11 +781,8 @@ public sealed partial class ProxyEngine : IAsyncDisposable
     private void RunTestTarget(ProxySession s)
     {
         var r = TestTarget.Respond(s.Uri, s.RequestBodyTooLarge || s.RequestBodyCopy.Length > TestTarget.MaxRequestBody);
-        s.ResponseCode = r.Code;
-        s.ResponseReason = r.Reason;
-        s.ResponseHeaders = r.Headers;
-        s.TargetFinished = true;
-        OnResponseStart(s, r.Body);
+        // As if the target had sent it, so that requests sharing this one get it too.
+        OnTargetData(s, new ZhttpPacket { Code = r.Code, Reason = r.Reason, Headers = r.Headers, Body = r.Body });
     }
 
     private void OnResponseStart(ProxySession s, ReadOnlyMemory<byte> body)
@@ -874,15 +886,19 @@ public sealed partial class ProxyEngine : IAsyncDisposable
     private void OnTargetError(ProxySession s, string condition)
     {
         LogTargetError(_logger, s.Target?.ToString() ?? "?", condition);
+        if (IsSharingOwner(s) && ShareTargetError(s, condition, s.State == SessionState.Requesting && IsRetryable(condition)))
+        {
+            return;
+        }
         if (s.State == SessionState.Requesting)
         {
+            if (IsRetryable(condition))
+            {
+                TryNextTarget(s);
+                return;
+            }
             switch (condition)
             {
-                case "remote-connection-failed":
-                case "connection-timeout":
-                case "tls-error":
-                    TryNextTarget(s);
-                    return;
                 case "policy-violation":
                     Reject(s, 502, "Bad Gateway", "Error while proxying to origin.", "Error: Origin host/IP blocked.");
                     return;
@@ -900,7 +916,20 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         Reject(s, 502, "Bad Gateway", "Error while proxying to origin.", "Error while proxying to origin.");
     }
 
+    /// <summary>Conditions where the next target of the route is tried.</summary>
+    private static bool IsRetryable(string condition) => condition is "remote-connection-failed" or "connection-timeout" or "tls-error";
+
+    /// <summary>This session is done with its backend request: cancel it, unless clients sharing it still need it.</summary>
     private void DetachOutbound(ProxySession s)
+    {
+        if (s.OutboundId is null || KeepForFollowers(s))
+        {
+            return;
+        }
+        CancelOutbound(s);
+    }
+
+    private void CancelOutbound(ProxySession s)
     {
         if (s.OutboundId is null)
         {
@@ -1027,7 +1056,15 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             Finish(s);
             return;
         }
-        if (n > 0 && s.OutboundId is not null && !s.TargetFinished && s.TargetAddress is not null)
+        if (n == 0)
+        {
+            return;
+        }
+        if (s.Shared is { } group)
+        {
+            GrantSharedCredits(group);
+        }
+        else if (s.OutboundId is not null && !s.TargetFinished && s.TargetAddress is not null)
         {
             SendOutbound(s, new ZhttpPacket { Type = ZhttpPacketType.Credit, Credits = n });
         }
@@ -1212,6 +1249,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
                 SendOutbound(s, new ZhttpPacket { Type = ZhttpPacketType.KeepAlive });
             }
         }
+        KeepOwnerlessAlive(now);
     }
 
     private void Abort(ProxySession s)
@@ -1236,7 +1274,7 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         {
             Stats?.RemoveConnection(StatsConnectionId(s), linger: s.HandedOff);
         }
-        if (s.OutboundId is not null)
+        if (s.OutboundId is not null && s.Shared is not { OwnerGone: true })
         {
             _outbound.Remove(s.OutboundId);
         }

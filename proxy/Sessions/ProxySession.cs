@@ -37,14 +37,8 @@ internal sealed class ProxySession
     /// <summary>Re-run for the handler (retry packet): accepted again with <c>is-retry</c>.</summary>
     public bool IsRetry { get; init; }
 
-    /// <summary>The session whose backend request this one shares (inspect's <c>sharing-key</c>).</summary>
-    public ProxySession? Leader { get; set; }
-
-    /// <summary>Sessions sharing this one's backend request; null when none joined.</summary>
-    public List<ProxySession>? Followers { get; set; }
-
-    /// <summary>The key others may join under while this session waits for its response.</summary>
-    public string? SharingKey { get; set; }
+    /// <summary>The shared backend request this session owns or follows (inspect's <c>sharing-key</c>).</summary>
+    public SharedRequest? Shared { get; set; }
 
     /// <summary>What inspect (or the retry packet) said about this request.</summary>
     public InspectResult? Inspect { get; set; }
