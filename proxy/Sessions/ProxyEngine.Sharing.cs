@@ -47,7 +47,7 @@ public sealed partial class ProxyEngine
         if (group.ResponseStart is { } start)
         {
             // A late joiner: replay the response so far as one packet.
-            OnTargetData(s, CopyForMember(start, group.InitialBody!.WrittenMemory));
+            HandleTargetData(s, CopyForMember(start, group.InitialBody!.WrittenMemory));
         }
         return true;
     }
@@ -90,7 +90,7 @@ public sealed partial class ProxyEngine
         {
             if (f.State != SessionState.Done && ReferenceEquals(f.Shared, group))
             {
-                OnTargetData(f, CopyForMember(p, p.Body));
+                HandleTargetData(f, CopyForMember(p, p.Body));
             }
         }
     }
@@ -123,7 +123,7 @@ public sealed partial class ProxyEngine
     private void GrantSharedCredits(SharedRequest group)
     {
         var owner = group.Owner;
-        if (owner.OutboundId is null || owner.TargetAddress is null || owner.TargetFinished)
+        if (group.Distributing || owner.OutboundId is null || owner.TargetAddress is null || owner.TargetFinished)
         {
             return;
         }

@@ -741,20 +741,30 @@ public sealed partial class ProxyEngine : IAsyncDisposable
 
     private void OnTargetData(ProxySession s, ZhttpPacket p)
     {
-        if (s.Shared is { } group && ReferenceEquals(group.Owner, s))
+        if (s.Shared is not { } group || !ReferenceEquals(group.Owner, s))
         {
-            ShareTargetData(group, p);
-            if (group.OwnerGone)
-            {
-                // Only the followers still want this response.
-                if (!p.More)
-                {
-                    s.TargetFinished = true;
-                    EndOwnerless(group);
-                }
-                return;
-            }
+            HandleTargetData(s, p);
+            return;
         }
+        // Every member takes the packet before credits are counted, so the slowest one decides.
+        group.Distributing = true;
+        ShareTargetData(group, p);
+        if (!group.OwnerGone)
+        {
+            HandleTargetData(s, p);
+        }
+        else if (!p.More)
+        {
+            // Only the followers wanted this response, and it is complete.
+            s.TargetFinished = true;
+            EndOwnerless(group);
+        }
+        group.Distributing = false;
+        GrantSharedCredits(group);
+    }
+
+    private void HandleTargetData(ProxySession s, ZhttpPacket p)
+    {
         if (s.State == SessionState.Requesting)
         {
             if (p.Code < 0)

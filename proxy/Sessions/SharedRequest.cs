@@ -40,5 +40,8 @@ internal sealed class SharedRequest
     /// <summary>The owner's client is gone; the backend request lives on for the followers.</summary>
     public bool OwnerGone { get; set; }
 
+    /// <summary>A target packet is being handed to the members: credits wait until all have it.</summary>
+    public bool Distributing { get; set; }
+
     public bool HasActiveFollowers => Followers.Exists(f => f.State != SessionState.Done);
 }
