@@ -31,7 +31,8 @@ public sealed class UpstreamPushpin : IAsyncDisposable
 
     public int PublishHttpPort => 5561 + PortOffset;
 
-    public static async Task<UpstreamPushpin> StartAsync(IEnumerable<string> routes)
+    /// <summary>Starts 1.36 with <paramref name="routes"/>; <paramref name="handlerConfig"/> lines go into <c>[handler]</c>.</summary>
+    public static async Task<UpstreamPushpin> StartAsync(IEnumerable<string> routes, int logLevel = 2, string handlerConfig = "")
     {
         var dir = System.IO.Directory.CreateTempSubdirectory("pushpin-upstream-").FullName;
         System.IO.Directory.CreateDirectory(Path.Combine(dir, "run"));
@@ -54,7 +55,7 @@ public sealed class UpstreamPushpin : IAsyncDisposable
             services=condure,zurl,pushpin-proxy,pushpin-handler
             http_port=127.0.0.1:{httpPort}
             logdir={dir}/log
-            log_level=2
+            log_level={logLevel}
             client_buffer_size=8192
             client_maxconn=50000
             condure_bin=condure
@@ -74,6 +75,7 @@ public sealed class UpstreamPushpin : IAsyncDisposable
             stats_spec=ipc://{"{rundir}"}/{"{ipc_prefix}"}stats
             message_rate=0
             message_hwm=1000000
+            {handlerConfig}
             """);
         var runner = ChildProcess.Start(RunnerPath, ["--config", Path.Combine(dir, "pushpin.conf"), "--merge-output"], workingDirectory: dir);
         var upstream = new UpstreamPushpin(dir, httpPort, offset, runner);
