@@ -1,15 +1,17 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 
 namespace Pushpin.Proxy.Signing;
 
 /// <summary>Creates and checks Grip-Sig tokens (JWT, claims <c>exp</c> and <c>iss</c>) with Microsoft.IdentityModel.</summary>
 /// <remarks>
-/// The claims are written as upstream writes them (<c>{"exp":…,"iss":…}</c>, byte for byte); the
-/// header is the library's (<c>{"alg":…,"typ":"JWT"}</c>: same members, another order, which no
-/// JWT reader minds). A token only changes once a second, so the last one per key and issuer is
+/// The header and claims are written as upstream writes them (<c>{"typ":"JWT","alg":…}</c> and
+/// <c>{"exp":…,"iss":…}</c>, byte for byte), so an HS256 token equals upstream's for the same
+/// second, key and issuer. A token only changes once a second, so the last one per key and issuer is
 /// reused: signing costs a request nothing most of the time.
 /// </remarks>
 public static class GripSig
@@ -31,9 +33,30 @@ public static class GripSig
             return last.Token;
         }
         var payload = "{\"exp\":" + exp.ToString(CultureInfo.InvariantCulture) + ",\"iss\":" + JsonSerializer.Serialize(issuer, IssuerJson) + "}";
-        var token = Handler.CreateToken(payload, key.Credentials);
+        var token = Sign(payload, key);
         key.LastToken = new GripSigningKey.CachedToken(issuer, exp, token);
         return token;
+    }
+
+    /// <summary>
+    /// Compact JWS with upstream's header bytes (<c>{"typ":"JWT","alg":…}</c>, the order its
+    /// JWT library writes), signed by the library's provider for the key.
+    /// </summary>
+    private static string Sign(string payload, GripSigningKey key)
+    {
+        var header = "{\"typ\":\"JWT\",\"alg\":\"" + key.Algorithm + "\"}";
+        var signingInput = Base64UrlEncoder.Encode(header) + "." + Base64UrlEncoder.Encode(payload);
+        var credentials = key.Credentials;
+        var factory = credentials.CryptoProviderFactory ?? credentials.Key.CryptoProviderFactory;
+        var provider = factory.CreateForSigning(credentials.Key, credentials.Algorithm);
+        try
+        {
+            return signingInput + "." + Base64UrlEncoder.Encode(provider.Sign(Encoding.ASCII.GetBytes(signingInput)));
+        }
+        finally
+        {
+            factory.ReleaseSignatureProvider(provider);
+        }
     }
 
     /// <summary>

@@ -32,6 +32,14 @@ public sealed class GripSigUnitTests
     }
 
     [Test]
+    public void Hs256_token_equals_the_one_upstream_1_36_made_in_the_same_second()
+    {
+        var key = GripSigningKey.FromConfigString("changeme", "/")!;
+        var ours = GripSig.Create("pushpin", key, DateTimeOffset.FromUnixTimeSeconds(Upstream136Exp - 3600));
+        Assert.That(ours, Is.EqualTo(Upstream136Token));
+    }
+
+    [Test]
     public void Claims_are_byte_for_byte_upstreams_and_its_token_validates()
     {
         var key = GripSigningKey.FromConfigString("changeme", "/")!;
