@@ -269,9 +269,9 @@ public sealed class ProxyEngineSharingTests
 
         public static async Task<SharingSetup> StartAsync(Func<ProxyOptions, ProxyOptions>? configure = null)
         {
-            var port = FreePorts.One();
-            var h = await ProxyHarness.StartAsync(["* 127.0.0.1:8081"], o => (configure?.Invoke(o) ?? o) with { HandlerInspectSpec = $"tcp://127.0.0.1:{port}" });
-            var inspect = new ZrpcServer([$"tcp://127.0.0.1:{port}"], bind: false, NullLogger.Instance, "sharing inspect");
+            // A new port on each of the harness's start attempts (a probed port can be taken before the bind).
+            var h = await ProxyHarness.StartAsync(["* 127.0.0.1:8081"], o => (configure?.Invoke(o) ?? o) with { HandlerInspectSpec = $"tcp://127.0.0.1:{FreePorts.Block(1)}" });
+            var inspect = new ZrpcServer([h.Options.HandlerInspectSpec!], bind: false, NullLogger.Instance, "sharing inspect");
             inspect.Start();
             var s = new SharingSetup(h, inspect);
             // Until the handler answers once, requests go ahead without inspect.
