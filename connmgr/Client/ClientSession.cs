@@ -20,6 +20,10 @@ internal sealed partial class ClientSession
     // Cancelled by the sweep when the backend stayed silent past ClientOptions.StreamTimeout.
     private readonly CancellationTokenSource _timedOut = new();
     private long _streamDeadline = long.MaxValue;
+
+    // The zhttp request's own `timeout` (ms, HTTP only, as zurl): the whole exchange must be done by then.
+    private readonly long _requestDeadline = long.MaxValue;
+    private volatile bool _requestTimedOut;
     private int _outSeq;
     private long _responseCredits;
     private bool _ended;
@@ -35,7 +39,23 @@ internal sealed partial class ClientSession
         InSeq = initial.Seq >= 0 ? initial.Seq + 1 : 0;
         _responseCredits = initial.Credits >= 0 ? initial.Credits : owner.Options.BufferSize;
         LastReceived = LastSent = Environment.TickCount64;
+        if (initial.Timeout > 0)
+        {
+            _requestDeadline = LastReceived + initial.Timeout;
+        }
     }
+
+    /// <summary>Its entry on the client-mode timer wheel, released when the session ends.</summary>
+    public ClientSessionTimer? Timer { get; set; }
+
+    /// <summary>Due time of the session's live wheel entry (Interlocked; see <see cref="HttpClientMode.ArmEarlier"/>).</summary>
+    public long ArmedAt = long.MaxValue;
+
+    /// <summary>When the backend's silence becomes a <c>connection-timeout</c> (ms ticks).</summary>
+    public long StreamDeadline => Volatile.Read(ref _streamDeadline);
+
+    /// <summary>When the request's own <c>timeout</c> runs out (ms ticks; <see cref="long.MaxValue"/> when it set none).</summary>
+    public long RequestDeadline => _isWebSocket ? long.MaxValue : _requestDeadline;
 
     public string Requester { get; }
 
@@ -69,8 +89,12 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>The backend did something: its inactivity clock starts again.</summary>
-    private void RefreshStreamTimeout() =>
-        Volatile.Write(ref _streamDeadline, Environment.TickCount64 + (long)_owner.Options.StreamTimeout.TotalMilliseconds);
+    private void RefreshStreamTimeout()
+    {
+        var deadline = Environment.TickCount64 + (long)_owner.Options.StreamTimeout.TotalMilliseconds;
+        Volatile.Write(ref _streamDeadline, deadline);
+        _owner.ArmEarlier(this, deadline + 1);
+    }
 
     /// <summary>Called by the sweep: fails the exchange with <c>connection-timeout</c> once the backend was silent too long.</summary>
     public void TimeOutIfSilent(long now)
@@ -79,6 +103,24 @@ internal sealed partial class ClientSession
         {
             return;
         }
+        try
+        {
+            _timedOut.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already over.
+        }
+    }
+
+    /// <summary>Called by the sweep: fails the exchange with <c>session-timeout</c> once the request's <c>timeout</c> ran out.</summary>
+    public void TimeOutRequestIfDue(long now)
+    {
+        if (now < RequestDeadline)
+        {
+            return;
+        }
+        _requestTimedOut = true;
         try
         {
             _timedOut.Cancel();
