@@ -331,12 +331,13 @@ internal sealed partial class ClientSession
             TargetHost = tlsHost,
             RemoteCertificateValidationCallback = _initial.IgnoreTlsErrors ? (_, _, _, _) => true : null,
         };
-        if (!string.IsNullOrEmpty(_initial.ClientCert))
-        {
-            options.ClientCertificates = ClientCertificates.Load(_initial.ClientCert, _initial.ClientKey);
-        }
         try
         {
+            if (!string.IsNullOrEmpty(_initial.ClientCert))
+            {
+                // An unreadable certificate or key fails this request as a TLS error.
+                options.ClientCertificates = ClientCertificates.Load(_initial.ClientCert, _initial.ClientKey);
+            }
             await ssl.AuthenticateAsClientAsync(options, timeout).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
