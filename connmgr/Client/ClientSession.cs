@@ -131,6 +131,53 @@ internal sealed partial class ClientSession
         }
     }
 
+    /// <summary>The requester announced <c>ext.multi</c>: keep-alives may go in multi-id packets.</summary>
+    public bool PeerMulti => _initial.Multi;
+
+    /// <summary>
+    /// Keep-alives of several sessions of one requester in one multi-id packet (at most 128 ids).
+    /// Every session's lock is held from taking its seq until the packet is queued, so no later
+    /// packet of any of them overtakes it.
+    /// </summary>
+    public static void SendBatchedKeepAlive(HttpClientMode owner, string requester, bool routerResp, List<ClientSession> sessions, long now)
+    {
+        var ids = new List<ZhttpSessionRef>(sessions.Count);
+        var locked = 0;
+        try
+        {
+            foreach (var s in sessions)
+            {
+                s._lock.Enter();
+                locked++;
+                if (!s._ended)
+                {
+                    ids.Add(new ZhttpSessionRef(s.Id, s._outSeq++));
+                    s.LastSent = now;
+                }
+            }
+            if (ids.Count > 0)
+            {
+                owner.Responder.Send(requester, new ZhttpPacket { From = owner.Options.InstanceId, Ids = ids, Type = ZhttpPacketType.KeepAlive, Multi = true }, routerResp);
+            }
+        }
+        finally
+        {
+            for (var i = 0; i < locked; i++)
+            {
+                sessions[i]._lock.Exit();
+            }
+        }
+    }
+
+    /// <summary>Whether the last packet went out at least <paramref name="interval"/> ago (and the session goes on).</summary>
+    public bool IsKeepAliveDue(long now, long interval)
+    {
+        lock (_lock)
+        {
+            return !_ended && now - LastSent >= interval;
+        }
+    }
+
     public void KeepAliveIfDue(long now, long interval)
     {
         lock (_lock)

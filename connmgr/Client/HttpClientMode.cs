@@ -119,6 +119,7 @@ internal sealed partial class HttpClientMode : IAsyncDisposable
         var expiry = (long)Options.SessionTimeout.TotalMilliseconds;
         var tick = Math.Max(1, (long)Options.SweepInterval.TotalMilliseconds);
         var fired = new List<(ClientSessionTimer Owner, long Due)>();
+        var batches = new Dictionary<(string Requester, bool RouterResp), List<ClientSession>>();
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
@@ -141,7 +142,33 @@ internal sealed partial class HttpClientMode : IAsyncDisposable
                     }
                     s.TimeOutIfSilent(now);
                     s.TimeOutRequestIfDue(now);
-                    s.KeepAliveIfDue(now, keepAlive);
+                    // Keep-alive deadlines sit on a grid of half intervals, so the sessions of one
+                    // requester come due on the same tick and share multi-id packets (as upstream batches).
+                    if (s.IsKeepAliveDue(now, keepAlive / 2) && now >= KeepAliveDue(s))
+                    {
+                        if (!s.PeerMulti)
+                        {
+                            s.KeepAliveIfDue(now, 0);
+                        }
+                        else
+                        {
+                            var key = (s.Requester, s.RouterResp);
+                            if (!batches.TryGetValue(key, out var batch))
+                            {
+                                batch = [];
+                                batches[key] = batch;
+                            }
+                            batch.Add(s);
+                        }
+                    }
+                }
+                SendBatches(batches, now);
+                foreach (var (handle, due) in fired)
+                {
+                    if (handle.Session is not { } s || Interlocked.Read(ref s.ArmedAt) != due || now - s.LastReceived > expiry)
+                    {
+                        continue;
+                    }
                     // Entries are lazy: a session that was active since re-arms at its new deadline.
                     var next = Math.Max(NextDeadline(s, now), now + tick);
                     if (Interlocked.CompareExchange(ref s.ArmedAt, next, due) == due)
@@ -180,10 +207,44 @@ internal sealed partial class HttpClientMode : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// When the session's next keep-alive is due: the last grid point (multiples of half the
+    /// interval) at or before a full interval after its last packet, so between half and one
+    /// interval after it.
+    /// </summary>
+    private long KeepAliveDue(ClientSession s)
+    {
+        var grid = Math.Max(1, (long)Options.KeepAliveInterval.TotalMilliseconds / 2);
+        return (s.LastSent + (long)Options.KeepAliveInterval.TotalMilliseconds) / grid * grid;
+    }
+
+    /// <summary>Sends the collected keep-alives, one multi-id packet per requester (≤128 ids each).</summary>
+    private void SendBatches(Dictionary<(string Requester, bool RouterResp), List<ClientSession>> batches, long now)
+    {
+        const int maxIds = 128;
+        foreach (var ((requester, routerResp), sessions) in batches)
+        {
+            for (var i = 0; i < sessions.Count; i += maxIds)
+            {
+                var part = sessions.GetRange(i, Math.Min(maxIds, sessions.Count - i));
+                if (part.Count == 1)
+                {
+                    // One session: the scalar id form, as upstream encoders do.
+                    part[0].KeepAliveIfDue(now, 0);
+                }
+                else
+                {
+                    ClientSession.SendBatchedKeepAlive(this, requester, routerResp, part, now);
+                }
+            }
+        }
+        batches.Clear();
+    }
+
     /// <summary>The earliest of the session's deadlines still ahead (a passed one has already fired).</summary>
     private long NextDeadline(ClientSession s, long now)
     {
-        var next = Math.Min(s.LastSent + (long)Options.KeepAliveInterval.TotalMilliseconds, s.LastReceived + (long)Options.SessionTimeout.TotalMilliseconds + 1);
+        var next = Math.Min(KeepAliveDue(s), s.LastReceived + (long)Options.SessionTimeout.TotalMilliseconds + 1);
         if (s.StreamDeadline is var stream and > 0 && stream != long.MaxValue && stream >= now)
         {
             next = Math.Min(next, stream + 1);

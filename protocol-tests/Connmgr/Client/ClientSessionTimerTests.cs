@@ -47,6 +47,36 @@ public sealed class ClientSessionTimerTests
     }
 
     [Test]
+    public async Task Keep_alives_of_one_requester_share_multi_id_packets()
+    {
+        await using var backend = Silent();
+        await using var h = await ClientHarness.StartAsync(_probe, configure: o => o with { KeepAliveInterval = TimeSpan.FromMilliseconds(600) });
+        var a = h.Begin(h.Request("GET", $"http://127.0.0.1:{backend.Port}/a", ignorePolicies: true));
+        var b = h.Begin(h.Request("GET", $"http://127.0.0.1:{backend.Port}/b", ignorePolicies: true));
+        // Deadlines sit on a grid of half intervals: by the second round at the latest both fall on the same tick.
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var nextSeq = new Dictionary<string, int> { [a] = 0, [b] = 0 };
+        while (true)
+        {
+            var p = await h.Requester.Incoming.ReadAsync(cts.Token);
+            var refs = p.Ids ?? (p.Id is null ? [] : [new ZhttpSessionRef(p.Id, p.Seq)]);
+            foreach (var r in refs.Where(r => nextSeq.ContainsKey(r.Id)))
+            {
+                // Sequence numbers stay gapless per session across single and batched packets.
+                Assert.That(r.Seq, Is.EqualTo(nextSeq[r.Id]), p.ToString());
+                nextSeq[r.Id]++;
+            }
+            if (p.Ids is { Count: 2 } ids)
+            {
+                Assert.That(p.Type, Is.EqualTo(ZhttpPacketType.KeepAlive));
+                Assert.That(p.Multi, Is.True);
+                Assert.That(ids.Select(r => r.Id), Is.EquivalentTo(new[] { a, b }));
+                break;
+            }
+        }
+    }
+
+    [Test]
     public async Task Session_the_requester_stops_talking_to_expires()
     {
         await using var backend = Silent();
@@ -61,8 +91,8 @@ public sealed class ClientSessionTimerTests
     {
         const int sessions = 50;
         await using var backend = Silent();
-        // 100 ms ticks, 4 s keep-alive: a sweep of every session would make ~50 × 25 visits in 2.5 s.
-        await using var h = await ClientHarness.StartAsync(_probe, configure: o => o with { KeepAliveInterval = TimeSpan.FromSeconds(4) });
+        // 100 ms ticks, 10 s keep-alive (first due 5–10 s in): a sweep of every session would make ~50 × 25 visits in 2.5 s.
+        await using var h = await ClientHarness.StartAsync(_probe, configure: o => o with { KeepAliveInterval = TimeSpan.FromSeconds(10) });
         for (var i = 0; i < sessions; i++)
         {
             h.Begin(h.Request("GET", $"http://127.0.0.1:{backend.Port}/{i}", ignorePolicies: true));
