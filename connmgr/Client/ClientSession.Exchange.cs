@@ -28,6 +28,7 @@ internal sealed partial class ClientSession
     private bool _requestBodyDone;
     private bool _headWritten;
     private bool _responseBytesSeen;
+    private long _responseBodyBytes;
 
     // The response ended where its framing said, so the connection can carry another request.
     private bool _reusable;
@@ -101,6 +102,11 @@ internal sealed partial class ClientSession
         {
             LogFailed(_owner.Logger, Id, ex.Condition, ex.Message);
             SendFailure(responseStarted, ex.Condition);
+        }
+        catch (OperationCanceledException) when (_requestTimedOut && !_abort.IsCancellationRequested)
+        {
+            LogFailed(_owner.Logger, Id, "session-timeout", $"not done within the request's timeout ({_initial.Timeout} ms)");
+            SendFailure(responseStarted, "session-timeout");
         }
         catch (OperationCanceledException) when (_timedOut.IsCancellationRequested && !_abort.IsCancellationRequested)
         {
@@ -178,7 +184,8 @@ internal sealed partial class ClientSession
     }
 
     /// <summary>Tells the requester why the session failed: the condition before the response started;
-    /// after it, <c>cancel</c> for a WebSocket (as upstream) and <c>undefined-condition</c> for HTTP.</summary>
+    /// after it, <c>cancel</c> for a WebSocket (as upstream) and <c>undefined-condition</c> for HTTP
+    /// (except the request's own limits: <c>max-size-exceeded</c>, <c>session-timeout</c>).</summary>
     private void SendFailure(bool responseStarted, string condition)
     {
         if (responseStarted && _isWebSocket)
@@ -186,7 +193,8 @@ internal sealed partial class ClientSession
             Send(new ZhttpPacket { Type = ZhttpPacketType.Cancel });
             return;
         }
-        SendError(responseStarted ? "undefined-condition" : condition);
+        // The request's own limits keep their condition mid-response, as zurl.
+        SendError(responseStarted && condition is not ("max-size-exceeded" or "session-timeout") ? "undefined-condition" : condition);
     }
 
     private static (Uri Uri, bool IsHead) Validate(ZhttpPacket p)
@@ -323,12 +331,13 @@ internal sealed partial class ClientSession
             TargetHost = tlsHost,
             RemoteCertificateValidationCallback = _initial.IgnoreTlsErrors ? (_, _, _, _) => true : null,
         };
-        if (!string.IsNullOrEmpty(_initial.ClientCert))
-        {
-            options.ClientCertificates = ClientCertificates.Load(_initial.ClientCert, _initial.ClientKey);
-        }
         try
         {
+            if (!string.IsNullOrEmpty(_initial.ClientCert))
+            {
+                // An unreadable certificate or key fails this request as a TLS error.
+                options.ClientCertificates = ClientCertificates.Load(_initial.ClientCert, _initial.ClientKey);
+            }
             await ssl.AuthenticateAsClientAsync(options, timeout).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -526,6 +535,11 @@ internal sealed partial class ClientSession
                 }
                 headers.Add(new HttpHeader(h.Name, h.Value));
             }
+            if (!noBody && _initial.MaxSize > 0 && head.ContentLength > _initial.MaxSize)
+            {
+                // Known too big before anything went out: a clean error instead of a cut response.
+                throw new ExchangeException("max-size-exceeded", $"response body of {head.ContentLength} bytes over max-size {_initial.MaxSize}");
+            }
             started();
             Send(new ZhttpPacket { Code = head.Code, Reason = head.Reason, Headers = headers, More = !noBody });
             if (!noBody)
@@ -660,6 +674,12 @@ internal sealed partial class ClientSession
                     needMore = take == buffer.Length && !done;
                 }
                 reader.AdvanceTo(consumed, needMore ? buffer.End : consumed);
+                _responseBodyBytes += n;
+                if (_initial.MaxSize > 0 && _responseBodyBytes > _initial.MaxSize)
+                {
+                    // Chunked or close-delimited bodies reveal their size only as they come (zurl checks the same way).
+                    throw new ExchangeException("max-size-exceeded", $"response body over max-size {_initial.MaxSize}");
+                }
                 if (n > 0 || done)
                 {
                     SpendCredits(n);

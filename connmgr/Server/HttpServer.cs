@@ -16,6 +16,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ZhttpRequester? _requester;
     private readonly ZhttpReqRequester? _reqRequester;
+    private readonly SessionTimers? _sessionTimers;
     private readonly ConcurrentDictionary<string, ReqExchange> _reqExchanges = new(StringComparer.Ordinal);
     private readonly List<(Socket Socket, Transport.ListenSpec Spec)> _listeners = [];
     private readonly ConcurrentDictionary<string, ServerSession> _sessions = new(StringComparer.Ordinal);
@@ -44,6 +45,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
                 ZhttpEndpoints.FromBase(options.ZhttpBase ?? throw new ArgumentException("stream listeners need a zhttp requester base (--zclient-stream)"), bind: true),
                 logger,
                 initialHighWatermark: 10000);
+            _sessionTimers = new SessionTimers(options, _requester, Environment.TickCount64);
         }
         if (options.Listen.Any(l => l.Req))
         {
@@ -131,12 +133,21 @@ internal sealed partial class HttpServer : IAsyncDisposable
     internal ServerSession OpenSession(long connectionId, int requestNumber)
     {
         var id = $"0-{connectionId}-{requestNumber:x}";
-        var session = new ServerSession(id, _options.InstanceId, _requester!, Environment.TickCount64);
+        var now = Environment.TickCount64;
+        var session = new ServerSession(id, _options.InstanceId, _requester!, now);
         _sessions[id] = session;
+        session.Timer = _sessionTimers!.Track(session, now);
         return session;
     }
 
-    internal void CloseSession(ServerSession session) => _sessions.TryRemove(session.Id, out _);
+    internal void CloseSession(ServerSession session)
+    {
+        _sessions.TryRemove(session.Id, out _);
+        session.Timer?.Release();
+    }
+
+    /// <summary>Session deadlines (expiry, keep-alives); null when every listener is <c>,req</c>.</summary>
+    internal SessionTimers? SessionTimers => _sessionTimers;
 
     /// <summary>Registers a req-mode request; its deadline starts now.</summary>
     internal ReqExchange OpenReqExchange(long connectionId, int requestNumber)
@@ -310,15 +321,12 @@ internal sealed partial class HttpServer : IAsyncDisposable
         session.Inbox.Writer.TryWrite(packet);
     }
 
-    /// <summary>The one coarse timer: keep-alives, session expiry, slow request heads, idle connections.</summary>
+    /// <summary>The one coarse tick: advances the wheels of sessions (keep-alives, expiry), connections (slow heads, idle) and req deadlines.</summary>
     private async Task SweepAsync()
     {
         using var timer = new PeriodicTimer(_options.SweepInterval);
-        var keepAlive = (long)_options.KeepAliveInterval.TotalMilliseconds;
-        var expiry = (long)_options.SessionTimeout.TotalMilliseconds;
         var headTimeout = (long)_options.HeaderTimeout.TotalMilliseconds;
         var idleTimeout = (long)_options.IdleTimeout.TotalMilliseconds;
-        var batches = new Dictionary<string, KeepAliveBatch>(StringComparer.Ordinal);
         var fired = new List<(ConnectionTimer Owner, long Due)>();
         var firedReq = new List<(ReqExchange Owner, long Due)>();
         try
@@ -326,32 +334,8 @@ internal sealed partial class HttpServer : IAsyncDisposable
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
             {
                 var now = Environment.TickCount64;
-                foreach (var (_, session) in _sessions)
-                {
-                    if (now - session.LastReceived > expiry)
-                    {
-                        session.LastReceived = long.MaxValue / 2;
-                        session.Inbox.Writer.TryWrite(ServerSession.Expired);
-                        continue;
-                    }
-                    if (!session.TryGetIdle(now, out var target, out var idle) || idle < keepAlive / 2)
-                    {
-                        continue;
-                    }
-                    if (!session.PeerMulti)
-                    {
-                        session.KeepAliveIfDue(now, keepAlive);
-                        continue;
-                    }
-                    if (!batches.TryGetValue(target, out var batch))
-                    {
-                        batch = new KeepAliveBatch();
-                        batches[target] = batch;
-                    }
-                    batch.Sessions.Add(session);
-                    batch.AnyDue |= idle >= keepAlive;
-                }
-                SendKeepAliveBatches(batches, now);
+                // Sessions: only those whose keep-alive or expiry came due (their own wheel).
+                _sessionTimers?.Advance(now);
                 // Connections: only those whose head/idle deadline came due (the wheel), not all.
                 Timers.Advance(now, fired);
                 foreach (var (handle, due) in fired)
@@ -371,43 +355,6 @@ internal sealed partial class HttpServer : IAsyncDisposable
         {
             // Shutting down.
         }
-    }
-
-    /// <summary>
-    /// Sends keep-alives per responder, batched. Sessions at least half-way to their keep-alive
-    /// ride along with one that is due, so sessions of one responder fall into step and share
-    /// packets instead of each getting its own.
-    /// </summary>
-    private void SendKeepAliveBatches(Dictionary<string, KeepAliveBatch> batches, long now)
-    {
-        const int maxIds = 128;
-        foreach (var (target, batch) in batches)
-        {
-            if (batch.AnyDue)
-            {
-                for (var i = 0; i < batch.Sessions.Count; i += maxIds)
-                {
-                    var part = batch.Sessions.GetRange(i, Math.Min(maxIds, batch.Sessions.Count - i));
-                    if (part.Count == 1)
-                    {
-                        // One session: the scalar id form, as upstream encoders do.
-                        part[0].KeepAliveIfDue(now, 0);
-                    }
-                    else
-                    {
-                        ServerSession.SendBatchedKeepAlive(_requester!, _options.InstanceId, target, part, now);
-                    }
-                }
-            }
-        }
-        batches.Clear();
-    }
-
-    private sealed class KeepAliveBatch
-    {
-        public List<ServerSession> Sessions { get; } = [];
-
-        public bool AnyDue { get; set; }
     }
 
     public async ValueTask DisposeAsync()

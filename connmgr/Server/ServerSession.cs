@@ -42,6 +42,9 @@ internal sealed class ServerSession
 
     public string Id { get; }
 
+    /// <summary>Its entry on the session timer wheel, released when the session closes.</summary>
+    public SessionTimer? Timer { get; set; }
+
     /// <summary>Packets for this session, in arrival order (single reader: the response loop).</summary>
     public Channel<ZhttpPacket> Inbox { get; } = Channel.CreateUnbounded<ZhttpPacket>(new UnboundedChannelOptions { SingleReader = true });
 

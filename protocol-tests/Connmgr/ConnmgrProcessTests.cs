@@ -15,6 +15,8 @@ public sealed class ConnmgrProcessTests
 
     private static string Script => Path.Combine(Artifacts.RepoRoot, "protocol-tests", "Connmgr", "Interop", "connmgr_responder.py");
 
+    private static string ReqScript => Path.Combine(Artifacts.RepoRoot, "protocol-tests", "Connmgr", "Interop", "connmgr_req_responder.py");
+
     private static string P(int port) => port.ToString(CultureInfo.InvariantCulture);
 
     [Test]
@@ -56,6 +58,43 @@ public sealed class ConnmgrProcessTests
         Assert.That(await p.WaitForExitAsync(TimeSpan.FromSeconds(20)), Is.EqualTo(1));
         Assert.That(p.Lines, Has.Count.EqualTo(1), p.Output);
         Assert.That(p.Output, Does.Contain($"127.0.0.1:{P(port)}"));
+    }
+
+    [Test]
+    public async Task Libzmq_req_mode_responder_answers_through_a_req_listener()
+    {
+        // Upstream's tools/zhttp/reqhandler.py pattern: a libzmq REP socket on connmgr's req DEALER.
+        var zreq = FreePorts.One();
+        var http = FreePorts.One();
+        await using var connmgr = ChildProcess.Start(Exe, [
+            $"--listen=127.0.0.1:{P(http)},req", $"--zclient-req=tcp://127.0.0.1:{P(zreq)}", "--log-level=3"]);
+        await connmgr.WaitForLineAsync("started");
+        await using var python = ChildProcess.Start("/usr/bin/python3", [ReqScript, $"tcp://127.0.0.1:{P(zreq)}"]);
+        await python.WaitForLineAsync("ready");
+
+        string? hello = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            using var c = await Connect(http);
+            await c.SendAsync("GET /hello HTTP/1.1\r\nHost: example.com\r\n\r\n");
+            hello = await c.ReadResponseAsync(TimeSpan.FromSeconds(3));
+            return hello.StartsWith("HTTP/1.1 200 ", StringComparison.Ordinal);
+        }, "a request answered by the python req responder");
+        const string helloBody = "hello http://example.com/hello";
+        Assert.That(hello, Is.EqualTo($"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Peer: 127.0.0.1\r\nContent-Length: {helloBody.Length}\r\n\r\n{helloBody}"));
+
+        using (var c = await Connect(http))
+        {
+            // Persistent connection: a chunked POST, then a large response, on the same socket.
+            await c.SendAsync("POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n");
+            Assert.That(await c.ReadResponseAsync(), Does.EndWith("Content-Length: 10\r\n\r\ngot:abcdef"));
+            await c.SendAsync("GET /big HTTP/1.1\r\nHost: a\r\n\r\n");
+            Assert.That(await c.ReadResponseAsync(), Does.EndWith("Content-Length: 5000\r\n\r\n" + new string('x', 5000)));
+        }
+        Assert.That(python.Output, Does.Contain("served POST http://a/up"));
+
+        connmgr.Signal(15);
+        Assert.That(await connmgr.WaitForExitAsync(TimeSpan.FromSeconds(15)), Is.Zero, connmgr.Output);
     }
 
     [Test]
