@@ -1,5 +1,5 @@
-using System.Threading.Channels;
 using Pushpin.Common.Zhttp;
+using Pushpin.Connmgr.Transport;
 
 namespace Pushpin.Connmgr.Client;
 
@@ -63,7 +63,7 @@ internal sealed partial class ClientSession
 
     public bool RouterResp { get; }
 
-    public Channel<ZhttpPacket> Inbox { get; } = Channel.CreateUnbounded<ZhttpPacket>(new UnboundedChannelOptions { SingleReader = true });
+    public PacketInbox Inbox { get; } = new();
 
     public int InSeq { get; set; }
 

@@ -69,9 +69,7 @@ internal sealed partial class HttpConnection : IAsyncDisposable
         _timer = new ConnectionTimer(this);
         _network = new NetworkStream(socket, ownsSocket: true);
         _tls = listener.Tls ? new SslStream(_network, leaveInnerStreamOpen: true) : null;
-        // Room for one whole WebSocket frame (the frame parser needs it in one piece); HTTP heads
-        // are bounded separately by the buffer size and bodies move under credits.
-        _receive = new SocketPipe(socket, _tls, Math.Max(server.Options.BufferSize * 4L, MaxWebSocketFrame + 65536));
+        _receive = new SocketPipe(socket, _tls, server.ReceivePipeOptions);
         _input = _receive.Reader;
         _output = PipeWriter.Create(_tls ?? (Stream)_network, new StreamPipeWriterOptions(leaveOpen: true));
         if (socket.RemoteEndPoint is IPEndPoint remote && socket.LocalEndPoint is IPEndPoint local)
@@ -96,13 +94,15 @@ internal sealed partial class HttpConnection : IAsyncDisposable
 
     public async Task RunAsync(CancellationToken stopping)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, _abort.Token);
-        var ct = linked.Token;
+        // Server shutdown aborts the connection: one registration instead of a linked source per connection.
+        using var stop = stopping.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _abort);
+        var ct = _abort.Token;
         if (_tls is not null && !await HandshakeAsync(ct).ConfigureAwait(false))
         {
             return;
         }
-        _receiveTask = Task.Run(_receive.RunAsync, CancellationToken.None);
+        // Started here, not queued: it runs until its first pending receive, then returns.
+        _receiveTask = _receive.RunAsync();
         try
         {
             while (!ct.IsCancellationRequested)

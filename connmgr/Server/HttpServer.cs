@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Pushpin.Common.Zhttp;
+using Pushpin.Connmgr.Transport;
 
 namespace Pushpin.Connmgr.Server;
 
@@ -32,6 +34,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
     {
         _options = options;
         _logger = logger;
+        ReceivePipeOptions = SocketPipe.CreateOptions(Math.Max(options.BufferSize * 4L, HttpConnection.MaxWebSocketFrame + 65536));
         // One slot per sweep tick; 4096 ticks of 1 s cover any timeout without extra turns.
         Timers = new TimerWheel<ConnectionTimer>((long)options.SweepInterval.TotalMilliseconds, 4096, Environment.TickCount64);
         ReqTimers = new TimerWheel<ReqExchange>((long)options.SweepInterval.TotalMilliseconds, 4096, Environment.TickCount64);
@@ -91,6 +94,13 @@ internal sealed partial class HttpServer : IAsyncDisposable
     }
 
     internal ServerOptions Options => _options;
+
+    /// <summary>
+    /// Receive pipe settings of every connection: room for one whole WebSocket frame (the frame
+    /// parser needs it in one piece); HTTP heads are bounded by the buffer size and bodies move
+    /// under credits.
+    /// </summary>
+    internal PipeOptions ReceivePipeOptions { get; }
 
     /// <summary>Head and idle deadlines of the connections, advanced by the sweep.</summary>
     internal TimerWheel<ConnectionTimer> Timers { get; }

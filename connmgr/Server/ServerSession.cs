@@ -1,5 +1,5 @@
-using System.Threading.Channels;
 using Pushpin.Common.Zhttp;
+using Pushpin.Connmgr.Transport;
 
 namespace Pushpin.Connmgr.Server;
 
@@ -46,7 +46,7 @@ internal sealed class ServerSession
     public SessionTimer? Timer { get; set; }
 
     /// <summary>Packets for this session, in arrival order (single reader: the response loop).</summary>
-    public Channel<ZhttpPacket> Inbox { get; } = Channel.CreateUnbounded<ZhttpPacket>(new UnboundedChannelOptions { SingleReader = true });
+    public PacketInbox Inbox { get; } = new();
 
     /// <summary>Next expected seq from the responder.</summary>
     public int InSeq { get; set; }

@@ -20,16 +20,20 @@ internal sealed class SocketPipe
 
     /// <param name="socket">The connection.</param>
     /// <param name="tls">When set, bytes are read through it (decrypted) instead of from the socket.</param>
-    /// <param name="pauseThreshold">Unread bytes at which reading from the socket pauses.</param>
-    public SocketPipe(Socket socket, Stream? tls, long pauseThreshold)
+    /// <param name="options">From <see cref="CreateOptions"/>, shared by every connection of a server.</param>
+    public SocketPipe(Socket socket, Stream? tls, PipeOptions options)
     {
         _socket = socket;
         _tls = tls;
+        _pipe = new Pipe(options);
+    }
+
+    /// <summary>Pipe settings for connections that pause reading at <paramref name="pauseThreshold"/> unread bytes.</summary>
+    public static PipeOptions CreateOptions(long pauseThreshold) =>
         // The reader (request parsing, the zhttp hand-off) runs on the thread that received the
         // bytes instead of being queued to the pool again: one thread-pool hop less per read. The
         // receive loop itself is a pool continuation, so nothing runs on the socket engine thread.
-        _pipe = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, pauseWriterThreshold: pauseThreshold, resumeWriterThreshold: pauseThreshold / 2, useSynchronizationContext: false));
-    }
+        new(readerScheduler: PipeScheduler.Inline, pauseWriterThreshold: pauseThreshold, resumeWriterThreshold: pauseThreshold / 2, useSynchronizationContext: false);
 
     public PipeReader Reader => _pipe.Reader;
 
