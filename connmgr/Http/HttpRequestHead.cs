@@ -14,7 +14,7 @@ internal sealed class HttpRequestHead
     public required int MinorVersion { get; init; }
 
     /// <summary>As received (case and order); zhttp's own type, so the initial packet takes the list as is.</summary>
-    public required List<HttpHeader> Headers { get; init; }
+    public required List<HttpHeader> Headers { get; set; }
 
     public BodyFraming Framing { get; init; }
 

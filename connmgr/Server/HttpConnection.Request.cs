@@ -31,6 +31,8 @@ internal sealed partial class HttpConnection
         try
         {
             session.SendInitial(BuildInitialPacket(head), Environment.TickCount64);
+            // The packet owns the header list now; a held response should not keep it alive.
+            head.Headers = [];
             using var inputStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var inputTask = PumpInputAsync(session, head, inputStop.Token);
             bool keepAlive;

@@ -24,7 +24,8 @@ internal sealed class ServerSession
 
     private readonly ZhttpRequester _requester;
     private readonly string _from;
-    private readonly SemaphoreSlim _windowSignal = new(0);
+    // Made by the first wait for window (request bodies, WebSockets): a held GET never needs one.
+    private SemaphoreSlim? _windowSignal;
     private readonly Lock _lock = new();
     private int _outSeq;
     private long _sendCredits;
@@ -81,7 +82,7 @@ internal sealed class ServerSession
             _target = from;
             if (wasUnknown)
             {
-                _windowSignal.Release();
+                _windowSignal?.Release();
             }
         }
     }
@@ -92,11 +93,13 @@ internal sealed class ServerSession
         {
             return;
         }
+        SemaphoreSlim? signal;
         lock (_lock)
         {
             _sendCredits += credits;
+            signal = _windowSignal;
         }
-        _windowSignal.Release();
+        signal?.Release();
     }
 
     /// <summary>Waits until body bytes may be sent: credits granted and a responder to send them to.</summary>
@@ -104,6 +107,7 @@ internal sealed class ServerSession
     {
         while (true)
         {
+            SemaphoreSlim signal;
             lock (_lock)
             {
                 if (_ended)
@@ -114,8 +118,10 @@ internal sealed class ServerSession
                 {
                     return _sendCredits;
                 }
+                // Releases before it existed found nothing waiting; the state checked here covers them.
+                signal = _windowSignal ??= new SemaphoreSlim(0);
             }
-            await _windowSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await signal.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -266,6 +272,7 @@ internal sealed class ServerSession
     /// <summary>Marks the session over; optionally tells the responder (cancel).</summary>
     public void End(bool cancel, long now)
     {
+        SemaphoreSlim? signal;
         lock (_lock)
         {
             if (_ended)
@@ -280,8 +287,9 @@ internal sealed class ServerSession
                 LastSent = now;
             }
             _ended = true;
+            signal = _windowSignal;
         }
-        _windowSignal.Release();
+        signal?.Release();
     }
 
     private void Stamp(ZhttpPacket packet)
