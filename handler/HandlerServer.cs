@@ -75,6 +75,24 @@ internal sealed partial class HandlerServer
         engine.Stats = stats;
 
         void PublishItems(IReadOnlyList<PublishItem> items) => engine.Post(() => engine.Publish(items));
+
+        // For the HTTP API: completes once the engine has handed the items to the sessions.
+        Task PublishItemsAsync(IReadOnlyList<PublishItem> items)
+        {
+            var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            engine.Post(() =>
+            {
+                try
+                {
+                    engine.Publish(items);
+                }
+                finally
+                {
+                    delivered.TrySetResult();
+                }
+            });
+            return delivered.Task;
+        }
         void Recover() => engine.Post(engine.Recover);
 
         using var accept = Create(() => new ZrpcServer(o.ProxyAcceptSpecs, bind: false, _loggers.CreateLogger("zrpc"), "[handler] proxy_accept_specs"));
@@ -121,7 +139,7 @@ internal sealed partial class HandlerServer
         ControlHttpServer? http = null;
         if (o.PushInHttpPort > 0)
         {
-            var api = new ControlApi(PublishItems, Recover);
+            var api = new ControlApi(PublishItemsAsync, Recover);
             if (!IPAddress.TryParse(o.PushInHttpAddr, out var address))
             {
                 throw new DaemonFatalException($"[handler] push_in_http_addr: '{o.PushInHttpAddr}' is not an IP address");

@@ -9,10 +9,10 @@ namespace Pushpin.Handler.Publishing;
 /// </summary>
 internal sealed class ControlApi
 {
-    private readonly Action<IReadOnlyList<PublishItem>> _publish;
+    private readonly Func<IReadOnlyList<PublishItem>, Task> _publish;
     private readonly Action _recover;
 
-    public ControlApi(Action<IReadOnlyList<PublishItem>> publish, Action recover)
+    public ControlApi(Func<IReadOnlyList<PublishItem>, Task> publish, Action recover)
     {
         _publish = publish;
         _recover = recover;
@@ -68,7 +68,7 @@ internal sealed class ControlApi
                 {
                     return MethodNotAllowed(req.Method);
                 }
-                return new ControlHttpResponse(200, "OK", Message("Updated", contentType), contentType) { After = _recover };
+                return new ControlHttpResponse(200, "OK", Message("Updated", contentType), contentType) { After = () => { _recover(); return Task.CompletedTask; } };
             default:
                 return new ControlHttpResponse(404, "Not Found", "Not Found\n");
         }

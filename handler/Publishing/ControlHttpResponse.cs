@@ -22,6 +22,9 @@ internal sealed class ControlHttpResponse
 
     public byte[] Body { get; }
 
-    /// <summary>Work the request asks for (publish, recover), handed to the engine just before the reply is written.</summary>
-    public Action? After { get; init; }
+    /// <summary>
+    /// Work the request asks for (publish, recover), handed to the engine before the reply is
+    /// written; the reply waits for the task (a publish completes once the engine delivered it).
+    /// </summary>
+    public Func<Task>? After { get; init; }
 }

@@ -104,10 +104,13 @@ internal sealed partial class ControlHttpServer : IAsyncDisposable
             {
                 return;
             }
-            // Hand the items to the engine before replying: once a publisher has its 200, its next
-            // publish (maybe on another connection, served by another task) must come after it.
-            // The engine delivers on its own thread, so the reply still leaves first, as upstream.
-            response.Value.Response.After?.Invoke();
+            // Reply once the engine has delivered the items, as upstream (its single loop publishes
+            // before the reply leaves): a publisher's next publish comes after this one, and
+            // publishers cannot run ahead of delivery into an ever longer queue.
+            if (response.Value.Response.After is { } after)
+            {
+                await after().WaitAsync(timeout.Token);
+            }
             await socket.SendAsync(Serialize(response.Value.Response, response.Value.Http10), SocketFlags.None, timeout.Token);
             try
             {

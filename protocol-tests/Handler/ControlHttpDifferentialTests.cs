@@ -26,7 +26,7 @@ public sealed class ControlHttpDifferentialTests
             Assert.Ignore("Debian pushpin is not installed");
         }
         _upstream = await UpstreamPushpin.StartAsync(["* test"]);
-        var api = new ControlApi(_ => { }, () => { });
+        var api = new ControlApi(_ => Task.CompletedTask, () => { });
         _ours = new ControlHttpServer(IPAddress.Loopback, 0, 10_000, 1_000_000, api.Handle, NullLogger.Instance);
         _ours.Start();
     }

@@ -19,7 +19,14 @@ public sealed class ControlHttpServerTests
     {
         var published = _published = [];
         _recovered = 0;
-        var api = new ControlApi(items => { lock (published) { published.AddRange(items); } }, () => Interlocked.Increment(ref _recovered));
+        var api = new ControlApi(items =>
+        {
+            lock (published)
+            {
+                published.AddRange(items);
+            }
+            return Task.CompletedTask;
+        }, () => Interlocked.Increment(ref _recovered));
         _server = new ControlHttpServer(IPAddress.Loopback, 0, 10_000, 1000, api.Handle, NullLogger.Instance);
         _server.Start();
     }
