@@ -746,6 +746,11 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             HandleTargetData(s, p);
             return;
         }
+        if (group.OwnerGone && !p.More)
+        {
+            // The last packet: a follower finishing on it must not cancel a complete request.
+            s.TargetFinished = true;
+        }
         // Every member takes the packet before credits are counted, so the slowest one decides.
         group.Distributing = true;
         ShareTargetData(group, p);
@@ -756,7 +761,6 @@ public sealed partial class ProxyEngine : IAsyncDisposable
         else if (!p.More)
         {
             // Only the followers wanted this response, and it is complete.
-            s.TargetFinished = true;
             EndOwnerless(group);
         }
         group.Distributing = false;
