@@ -12,40 +12,14 @@ public static class HoldScenario
     {
         var rssBefore = ProcessMetrics.TotalRss(target.ProcessPatterns);
         var perBefore = target.ProcessPatterns.ToDictionary(p => p, p => ProcessMetrics.TotalRss([p]));
-        var open = new List<ClientConnection>(count);
-        var gate = new SemaphoreSlim(concurrency);
-        long failed = 0;
         var cpuBefore = ProcessMetrics.OwnCpu();
         var clock = Stopwatch.StartNew();
-        var tasks = Enumerable.Range(0, count).Select(async i =>
+        var (open, failed) = await ConnectionOpener.OpenAsync(target, count, concurrency, async (conn, i, token) =>
         {
-            await gate.WaitAsync(ct).ConfigureAwait(false);
-            try
-            {
-                var conn = await ClientConnection.ConnectAsync(target.Client, target.SourceFor(i), ct).ConfigureAwait(false);
-                await conn.SendAsync(ClientConnection.Get($"{pathPrefix}{i}"), ct).ConfigureAwait(false);
-                var (status, _, chunked) = await conn.ReadHeadAsync(ct).ConfigureAwait(false);
-                if (status != 200 || !chunked)
-                {
-                    Interlocked.Increment(ref failed);
-                    await conn.DisposeAsync().ConfigureAwait(false);
-                    return;
-                }
-                lock (open)
-                {
-                    open.Add(conn);
-                }
-            }
-            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
-            {
-                Interlocked.Increment(ref failed);
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }).ToArray();
-        await Task.WhenAll(tasks).ConfigureAwait(false);
+            await conn.SendAsync(ClientConnection.Get($"{pathPrefix}{i}"), token).ConfigureAwait(false);
+            var (status, _, chunked) = await conn.ReadHeadAsync(token).ConfigureAwait(false);
+            return status == 200 && chunked;
+        }, ct).ConfigureAwait(false);
         var seconds = clock.Elapsed.TotalSeconds;
         var cpu = (ProcessMetrics.OwnCpu() - cpuBefore).TotalSeconds;
         // Let the servers settle (GC, lazily freed buffers) before reading memory.

@@ -22,46 +22,21 @@ public static class IdleScenario
         var partial = Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: localhost\r\n");
         var rssBefore = ProcessMetrics.TotalRss(target.ProcessPatterns);
         var perBefore = target.ProcessPatterns.ToDictionary(p => p, p => ProcessMetrics.TotalRss([p]));
-        var open = new List<ClientConnection>(count);
-        var gate = new SemaphoreSlim(concurrency);
-        long failed = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var tasks = Enumerable.Range(0, count).Select(async i =>
+        var (open, failed) = await ConnectionOpener.OpenAsync(target, count, concurrency, async (conn, _, token) =>
         {
-            await gate.WaitAsync(ct).ConfigureAwait(false);
-            try
+            if (mode == "partial")
             {
-                var conn = await ClientConnection.ConnectAsync(target.Client, target.SourceFor(i), ct).ConfigureAwait(false);
-                if (mode == "partial")
-                {
-                    await conn.SendAsync(partial, ct).ConfigureAwait(false);
-                }
-                else if (mode == "keepalive")
-                {
-                    await conn.SendAsync(ClientConnection.Get(path), ct).ConfigureAwait(false);
-                    var (status, _) = await conn.ReadResponseAsync(ct).ConfigureAwait(false);
-                    if (status != 200)
-                    {
-                        Interlocked.Increment(ref failed);
-                        await conn.DisposeAsync().ConfigureAwait(false);
-                        return;
-                    }
-                }
-                lock (open)
-                {
-                    open.Add(conn);
-                }
+                await conn.SendAsync(partial, token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
+            else if (mode == "keepalive")
             {
-                Interlocked.Increment(ref failed);
+                await conn.SendAsync(ClientConnection.Get(path), token).ConfigureAwait(false);
+                var (status, _) = await conn.ReadResponseAsync(token).ConfigureAwait(false);
+                return status == 200;
             }
-            finally
-            {
-                gate.Release();
-            }
-        }).ToArray();
-        await Task.WhenAll(tasks).ConfigureAwait(false);
+            return true;
+        }, ct).ConfigureAwait(false);
         var seconds = clock.Elapsed.TotalSeconds;
         // Let the server accept the last connections and settle (GC, freed buffers) before reading memory.
         await Task.Delay(settle, ct).ConfigureAwait(false);
