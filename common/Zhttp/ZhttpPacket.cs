@@ -87,19 +87,6 @@ public sealed class ZhttpPacket
 
     public bool IsMulti => Ids is not null;
 
-    /// <summary>
-    /// This multi-id packet as seen by one of its sessions: a shallow copy with that entry's id
-    /// and seq. The body and headers are shared, not copied.
-    /// </summary>
-    public ZhttpPacket ForSession(ZhttpSessionRef entry)
-    {
-        var p = (ZhttpPacket)MemberwiseClone();
-        p.Ids = null;
-        p.Id = entry.Id;
-        p.Seq = entry.Seq;
-        return p;
-    }
-
     /// <summary>First header value with this name, or null.</summary>
     public string? GetHeader(string name)
     {

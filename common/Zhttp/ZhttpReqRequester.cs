@@ -19,7 +19,7 @@ public sealed partial class ZhttpReqRequester : IDisposable
 {
     private readonly DealerSocket _dealer = new();
     private readonly NetMQPoller _poller = new();
-    private readonly NetMQQueue<(string? Id, byte[] Frame)> _outgoing = new();
+    private readonly PollerMailbox<(string? Id, byte[] Frame)> _outgoing;
     private readonly Channel<ZhttpPacket> _incoming = Channel.CreateUnbounded<ZhttpPacket>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly ILogger _logger;
     private readonly string _name;
@@ -42,19 +42,11 @@ public sealed partial class ZhttpReqRequester : IDisposable
         {
             _dealer.Dispose();
             _poller.Dispose();
-            _outgoing.Dispose();
             throw;
         }
+        _outgoing = new PollerMailbox<(string? Id, byte[] Frame)>(_poller, SendNow);
         _dealer.ReceiveReady += (_, _) => Receive();
-        _outgoing.ReceiveReady += (_, e) =>
-        {
-            while (e.Queue.TryDequeue(out var request, TimeSpan.Zero))
-            {
-                SendNow(request);
-            }
-        };
         _poller.Add(_dealer);
-        _poller.Add(_outgoing);
     }
 
     /// <summary>Responses (and local refusals), in arrival order.</summary>
@@ -67,7 +59,7 @@ public sealed partial class ZhttpReqRequester : IDisposable
     }
 
     /// <summary>Queues a complete request (any thread). It is encoded now, so its body buffer may be reused on return.</summary>
-    public void Send(ZhttpPacket packet) => _outgoing.Enqueue((packet.Id, ZhttpCodec.Encode(packet)));
+    public void Send(ZhttpPacket packet) => _outgoing.Post((packet.Id, ZhttpCodec.Encode(packet)));
 
     private void SendNow((string? Id, byte[] Frame) request)
     {

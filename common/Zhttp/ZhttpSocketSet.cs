@@ -3,12 +3,13 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using NetMQ;
 using NetMQ.Sockets;
+using Pushpin.Common.Transport;
 
 namespace Pushpin.Common.Zhttp;
 
 /// <summary>
 /// The three sockets of one side of zhttp stream mode, owned by one poller thread.
-/// Other threads hand packets over through a <see cref="NetMQQueue{T}"/>; received packets
+/// Other threads hand packets over through a <see cref="PollerMailbox{T}"/>; received packets
 /// are decoded on the poller thread and offered on <see cref="Incoming"/>. Malformed input is
 /// logged and dropped, never thrown.
 /// </summary>
@@ -22,7 +23,7 @@ public abstract partial class ZhttpSocketSet : IDisposable
     private const int RouterRetryLimit = 40;
 
     private readonly NetMQPoller _poller = new();
-    private readonly NetMQQueue<Outgoing> _outgoing = new();
+    private readonly PollerMailbox<Outgoing> _outgoing;
     private readonly Channel<ZhttpPacket> _incoming = Channel.CreateUnbounded<ZhttpPacket>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly Queue<BacklogEntry> _routerBacklog = new();
     private readonly NetMQTimer _routerRetry = new(RouterRetryInterval);
@@ -35,16 +36,9 @@ public abstract partial class ZhttpSocketSet : IDisposable
         InstanceId = instanceId;
         Logger = logger;
         _subscriptionPrefix = Encoding.Latin1.GetBytes(instanceId + " ");
-        _outgoing.ReceiveReady += (_, e) =>
-        {
-            while (e.Queue.TryDequeue(out var message, TimeSpan.Zero))
-            {
-                SendNow(message);
-            }
-        };
+        _outgoing = new PollerMailbox<Outgoing>(_poller, SendNow);
         _routerRetry.Enable = false;
         _routerRetry.Elapsed += (_, _) => FlushRouterBacklog();
-        _poller.Add(_outgoing);
         _poller.Add(_routerRetry);
     }
 
@@ -118,10 +112,10 @@ public abstract partial class ZhttpSocketSet : IDisposable
 
     /// <summary>Queues a packet for the ROUTER, addressed to <paramref name="peerId"/>.</summary>
     public void SendToRouter(string peerId, ZhttpPacket packet) =>
-        _outgoing.Enqueue(new Outgoing(OutgoingKind.Router, peerId, ZhttpCodec.Encode(packet), packet.Id));
+        _outgoing.Post(new Outgoing(OutgoingKind.Router, peerId, ZhttpCodec.Encode(packet), packet.Id));
 
     protected void EnqueueInitial(ZhttpPacket packet) =>
-        _outgoing.Enqueue(new Outgoing(OutgoingKind.Initial, null, ZhttpCodec.Encode(packet), packet.Id));
+        _outgoing.Post(new Outgoing(OutgoingKind.Initial, null, ZhttpCodec.Encode(packet), packet.Id));
 
     /// <summary>Encodes <c>"&lt;peer-id&gt; T..."</c> as the one frame a PUB sends, in a single buffer.</summary>
     protected void EnqueuePublish(string peerId, ZhttpPacket packet)
@@ -132,7 +126,7 @@ public abstract partial class ZhttpSocketSet : IDisposable
         topic[^1] = (byte)' ';
         writer.WriteRaw(topic);
         ZhttpCodec.Encode(packet, writer);
-        _outgoing.Enqueue(new Outgoing(OutgoingKind.Publish, peerId, writer.ToArray(), packet.Id));
+        _outgoing.Post(new Outgoing(OutgoingKind.Publish, peerId, writer.ToArray(), packet.Id));
     }
 
     /// <summary>Posts a locally made packet to <see cref="Incoming"/> (e.g. a send failure).</summary>

@@ -17,7 +17,7 @@ public sealed partial class ZrpcClient : IDisposable
 {
     private readonly DealerSocket _dealer = new();
     private readonly NetMQPoller _poller = new();
-    private readonly NetMQQueue<byte[]> _outgoing = new();
+    private readonly PollerMailbox<byte[]> _outgoing;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<ZrpcResponse>> _pending = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
     private readonly string _from;
@@ -42,21 +42,9 @@ public sealed partial class ZrpcClient : IDisposable
             _dealer.Dispose();
             throw;
         }
+        _outgoing = new PollerMailbox<byte[]>(_poller, SendNow);
         _dealer.ReceiveReady += (_, _) => Receive();
-        _outgoing.ReceiveReady += (_, e) =>
-        {
-            while (e.Queue.TryDequeue(out var payload, TimeSpan.Zero))
-            {
-                if (!_dealer.TrySendFrameEmpty(TimeSpan.Zero, more: true))
-                {
-                    FailLocally(payload);
-                    continue;
-                }
-                _dealer.SendFrame(payload);
-            }
-        };
         _poller.Add(_dealer);
-        _poller.Add(_outgoing);
     }
 
     public void Start()
@@ -71,7 +59,7 @@ public sealed partial class ZrpcClient : IDisposable
         var id = Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);
         var tcs = new TaskCompletionSource<ZrpcResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[id] = tcs;
-        _outgoing.Enqueue(new ZrpcRequest { From = _from, Id = id, Method = method, Args = args }.Encode());
+        _outgoing.Post(new ZrpcRequest { From = _from, Id = id, Method = method, Args = args }.Encode());
         try
         {
             return await tcs.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
@@ -88,7 +76,17 @@ public sealed partial class ZrpcClient : IDisposable
 
     /// <summary>Sends a request that expects no reply (no id).</summary>
     public void Notify(string method, Dictionary<string, object?>? args) =>
-        _outgoing.Enqueue(new ZrpcRequest { From = _from, Method = method, Args = args }.Encode());
+        _outgoing.Post(new ZrpcRequest { From = _from, Method = method, Args = args }.Encode());
+
+    private void SendNow(byte[] payload)
+    {
+        if (!_dealer.TrySendFrameEmpty(TimeSpan.Zero, more: true))
+        {
+            FailLocally(payload);
+            return;
+        }
+        _dealer.SendFrame(payload);
+    }
 
     private void FailLocally(byte[] payload)
     {

@@ -448,18 +448,18 @@ internal sealed partial class ClientSession
     /// </summary>
     private async ValueTask<ZhttpPacket?> ReadInboxAsync(CancellationToken ct)
     {
-        var packet = await Inbox.Reader.ReadAsync(ct).ConfigureAwait(false);
+        var (packet, seq) = await Inbox.ReadAsync(ct).ConfigureAwait(false);
         if (packet.Type is ZhttpPacketType.Cancel or ZhttpPacketType.Error)
         {
             LogCancelled(_owner.Logger, Id, packet.Type);
             Abort();
             return null;
         }
-        if (packet.Seq >= 0)
+        if (seq >= 0)
         {
-            if (packet.Seq != InSeq)
+            if (seq != InSeq)
             {
-                LogBadSeq(_owner.Logger, Id, InSeq, packet.Seq);
+                LogBadSeq(_owner.Logger, Id, InSeq, seq);
                 Send(new ZhttpPacket { Type = ZhttpPacketType.Cancel });
                 Abort();
                 return null;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Pushpin.Common.Zhttp;
+using Pushpin.Connmgr.Transport;
 
 namespace Pushpin.Connmgr.Client;
 
@@ -75,7 +76,7 @@ internal sealed partial class HttpClientMode : IAsyncDisposable
                 if (_sessions.TryGetValue((packet.From, entry.Id), out var s))
                 {
                     s.LastReceived = now;
-                    s.Inbox.Writer.TryWrite(new ZhttpPacket { From = packet.From, Id = entry.Id, Seq = entry.Seq, Type = packet.Type, Multi = packet.Multi });
+                    s.Inbox.TryWrite(new SessionPacket(packet, entry.Seq));
                 }
             }
             return;
@@ -88,7 +89,7 @@ internal sealed partial class HttpClientMode : IAsyncDisposable
         if (_sessions.TryGetValue((packet.From, packet.Id), out var session))
         {
             session.LastReceived = now;
-            session.Inbox.Writer.TryWrite(packet);
+            session.Inbox.TryWrite(packet);
             return;
         }
         if (packet.Type != ZhttpPacketType.Data || packet.Uri is null || packet.Seq > 0)

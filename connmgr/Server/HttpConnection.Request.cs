@@ -140,7 +140,7 @@ internal sealed partial class HttpConnection
                 }
                 if (result.IsCompleted)
                 {
-                    session.Inbox.Writer.TryWrite(ServerSession.ClientGone);
+                    session.Inbox.TryWrite(ServerSession.ClientGone);
                     return;
                 }
             }
@@ -226,7 +226,7 @@ internal sealed partial class HttpConnection
                         {
                             _input.AdvanceTo(rest.Start, buffer.End);
                             LogBadBody(_logger, Id, RequestRejections.Describe(rejection));
-                            session.Inbox.Writer.TryWrite(ServerSession.BadBody);
+                            session.Inbox.TryWrite(ServerSession.BadBody);
                             return false;
                         }
                         break;
@@ -252,7 +252,7 @@ internal sealed partial class HttpConnection
                 }
                 if (needMore && result.IsCompleted)
                 {
-                    session.Inbox.Writer.TryWrite(ServerSession.ClientGone);
+                    session.Inbox.TryWrite(ServerSession.ClientGone);
                     return false;
                 }
             }

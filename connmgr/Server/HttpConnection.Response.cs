@@ -33,7 +33,7 @@ internal sealed partial class HttpConnection
         {
             // A burst (data packets already queued, e.g. a fan-out) is written with one flush and
             // answered with one credit packet, instead of a syscall and a packet per message.
-            if (dirty && !(session.Inbox.Reader.TryPeek(out var next) && next.Type == ZhttpPacketType.Data))
+            if (dirty && !(session.Inbox.TryPeek(out var next) && next.Type == ZhttpPacketType.Data))
             {
                 dirty = false;
                 var flush = await _output.FlushAsync(ct).ConfigureAwait(false);
@@ -50,7 +50,7 @@ internal sealed partial class HttpConnection
                     written = 0;
                 }
             }
-            var packet = await session.Inbox.Reader.ReadAsync(ct).ConfigureAwait(false);
+            var (packet, seq) = await session.Inbox.ReadAsync(ct).ConfigureAwait(false);
             var now = Environment.TickCount64;
             if (ReferenceEquals(packet, ServerSession.ClientGone))
             {
@@ -77,11 +77,11 @@ internal sealed partial class HttpConnection
                 var local = packet.From is null && packet.Condition == "service-unavailable";
                 return Fail(started, local ? 503 : 502, local ? "no responder available" : "responder aborted the request");
             }
-            if (packet.Seq >= 0)
+            if (seq >= 0)
             {
-                if (packet.Seq != session.InSeq)
+                if (seq != session.InSeq)
                 {
-                    LogBadSeq(_logger, Id, session.Id, session.InSeq, packet.Seq);
+                    LogBadSeq(_logger, Id, session.Id, session.InSeq, seq);
                     session.End(cancel: true, now);
                     return Fail(started, 502, "responder protocol error");
                 }

@@ -122,7 +122,7 @@ internal sealed partial class HttpConnection
     {
         while (true)
         {
-            var packet = await session.Inbox.Reader.ReadAsync(ct).ConfigureAwait(false);
+            var (packet, seq) = await session.Inbox.ReadAsync(ct).ConfigureAwait(false);
             var now = Environment.TickCount64;
             if (ReferenceEquals(packet, ServerSession.ClientGone))
             {
@@ -151,11 +151,11 @@ internal sealed partial class HttpConnection
                 await WriteErrorAndCloseAsync(local ? 503 : 502, local ? "no responder available" : "responder aborted the request").ConfigureAwait(false);
                 return false;
             }
-            if (packet.Seq >= 0)
+            if (seq >= 0)
             {
-                if (packet.Seq != session.InSeq)
+                if (seq != session.InSeq)
                 {
-                    LogBadSeq(_logger, Id, session.Id, session.InSeq, packet.Seq);
+                    LogBadSeq(_logger, Id, session.Id, session.InSeq, seq);
                     session.End(cancel: true, now);
                     await WriteErrorAndCloseAsync(502, "responder protocol error").ConfigureAwait(false);
                     return false;
@@ -252,7 +252,7 @@ internal sealed partial class HttpConnection
                     {
                         _input.AdvanceTo(result.Buffer.End);
                         LogBadFrame(_logger, Id, session.Id, error.CloseCode, error.Reason);
-                        session.Inbox.Writer.TryWrite(new ZhttpPacket { Type = ZhttpPacketType.Close, Code = error.CloseCode, Reason = error.Reason, UserData = ClientErrorMarker });
+                        session.Inbox.TryWrite(new ZhttpPacket { Type = ZhttpPacketType.Close, Code = error.CloseCode, Reason = error.Reason, UserData = ClientErrorMarker });
                         return;
                     }
                     buffer = buffer.Slice(consumed);
@@ -287,14 +287,14 @@ internal sealed partial class HttpConnection
                                 },
                                 now);
                             _input.AdvanceTo(buffer.Start);
-                            session.Inbox.Writer.TryWrite(new ZhttpPacket { Type = ZhttpPacketType.Close, UserData = ClientClosedMarker });
+                            session.Inbox.TryWrite(new ZhttpPacket { Type = ZhttpPacketType.Close, UserData = ClientClosedMarker });
                             return;
                     }
                 }
                 _input.AdvanceTo(buffer.Start, result.Buffer.End);
                 if (result.IsCompleted)
                 {
-                    session.Inbox.Writer.TryWrite(ServerSession.ClientGone);
+                    session.Inbox.TryWrite(ServerSession.ClientGone);
                     return;
                 }
             }
@@ -365,9 +365,10 @@ internal sealed partial class HttpConnection
                     readToken = closing.Token;
                 }
                 ZhttpPacket packet;
+                int seq;
                 try
                 {
-                    packet = await session.Inbox.Reader.ReadAsync(readToken).ConfigureAwait(false);
+                    (packet, seq) = await session.Inbox.ReadAsync(readToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
                 {
@@ -414,11 +415,11 @@ internal sealed partial class HttpConnection
                     LogResponderAbort(_logger, Id, session.Id, packet.Type, packet.Condition);
                     return;
                 }
-                if (packet.Seq >= 0)
+                if (seq >= 0)
                 {
-                    if (packet.Seq != session.InSeq)
+                    if (seq != session.InSeq)
                     {
-                        LogBadSeq(_logger, Id, session.Id, session.InSeq, packet.Seq);
+                        LogBadSeq(_logger, Id, session.Id, session.InSeq, seq);
                         session.End(cancel: true, now);
                         return;
                     }

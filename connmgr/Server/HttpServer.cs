@@ -316,8 +316,8 @@ internal sealed partial class HttpServer : IAsyncDisposable
                 {
                     s.LastReceived = now;
                     // Keep-alives and cancels, and fan-out data from our handler: every listed
-                    // connection gets the same packet (its body shared, not copied).
-                    s.Inbox.Writer.TryWrite(packet.ForSession(entry));
+                    // connection gets the same packet object with its own seq (nothing copied).
+                    s.Inbox.TryWrite(new SessionPacket(packet, entry.Seq));
                 }
             }
             return;
@@ -328,7 +328,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
             return;
         }
         session.LastReceived = now;
-        session.Inbox.Writer.TryWrite(packet);
+        session.Inbox.TryWrite(packet);
     }
 
     /// <summary>The one coarse tick: advances the wheels of sessions (keep-alives, expiry), connections (slow heads, idle) and req deadlines.</summary>

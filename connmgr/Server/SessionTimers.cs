@@ -87,7 +87,7 @@ internal sealed class SessionTimers
         if (now - session.LastReceived > _expiry)
         {
             timer.Expired = true;
-            session.Inbox.Writer.TryWrite(ServerSession.Expired);
+            session.Inbox.TryWrite(ServerSession.Expired);
             Leave(timer);
             return;
         }

@@ -9,60 +9,58 @@ namespace Pushpin.Connmgr.Transport;
 /// small: an unbounded <see cref="System.Threading.Channels.Channel{T}"/> costs about 1 KB per
 /// session (a 32-slot segment and reader operations) where this is about 100 bytes. A packet
 /// that arrives while the reader waits goes straight to it; the queue is made only when packets
-/// pile up.
+/// pile up. Each entry carries the session's seq (see <see cref="SessionPacket"/>).
 /// </summary>
-internal sealed class PacketInbox : IValueTaskSource<ZhttpPacket>
+internal sealed class PacketInbox : IValueTaskSource<SessionPacket>
 {
     private readonly Lock _lock = new();
-    private Queue<ZhttpPacket>? _queue;
-    private ManualResetValueTaskSourceCore<ZhttpPacket> _waiter = new() { RunContinuationsAsynchronously = true };
+    private Queue<SessionPacket>? _queue;
+    private ManualResetValueTaskSourceCore<SessionPacket> _waiter = new() { RunContinuationsAsynchronously = true };
     private bool _waiting;
     private CancellationTokenRegistration _cancel;
 
-    /// <summary>The reading side (the same object; the name keeps call sites reading as a channel's).</summary>
-    public PacketInbox Reader => this;
+    /// <summary>Queues <paramref name="packet"/> with its own seq, or hands it to the waiting reader. Always succeeds.</summary>
+    public bool TryWrite(ZhttpPacket packet) => TryWrite(new SessionPacket(packet, packet.Seq));
 
-    /// <summary>The writing side (the same object).</summary>
-    public PacketInbox Writer => this;
-
-    /// <summary>Queues <paramref name="packet"/>, or hands it to the waiting reader. Always succeeds.</summary>
-    public bool TryWrite(ZhttpPacket packet)
+    /// <summary>Queues <paramref name="entry"/>, or hands it to the waiting reader. Always succeeds.</summary>
+    public bool TryWrite(SessionPacket entry)
     {
         lock (_lock)
         {
             if (!_waiting)
             {
-                (_queue ??= new Queue<ZhttpPacket>(4)).Enqueue(packet);
+                (_queue ??= new Queue<SessionPacket>(4)).Enqueue(entry);
                 return true;
             }
             _waiting = false;
         }
         // The reader is parked on us: wake it outside the lock (its continuation runs elsewhere).
-        _waiter.SetResult(packet);
+        _waiter.SetResult(entry);
         return true;
     }
 
-    public bool TryRead(out ZhttpPacket packet)
+    public bool TryRead(out SessionPacket entry)
     {
         lock (_lock)
         {
             if (_queue is { Count: > 0 } q)
             {
-                packet = q.Dequeue();
+                entry = q.Dequeue();
                 return true;
             }
         }
-        packet = null!;
+        entry = default;
         return false;
     }
 
+    /// <summary>The packet the next read would return, if one is queued.</summary>
     public bool TryPeek(out ZhttpPacket packet)
     {
         lock (_lock)
         {
             if (_queue is { Count: > 0 } q)
             {
-                packet = q.Peek();
+                packet = q.Peek().Packet;
                 return true;
             }
         }
@@ -70,18 +68,18 @@ internal sealed class PacketInbox : IValueTaskSource<ZhttpPacket>
         return false;
     }
 
-    /// <summary>The next packet; one reader at a time.</summary>
-    public ValueTask<ZhttpPacket> ReadAsync(CancellationToken cancellationToken)
+    /// <summary>The next packet with its seq; one reader at a time.</summary>
+    public ValueTask<SessionPacket> ReadAsync(CancellationToken cancellationToken)
     {
         lock (_lock)
         {
             if (_queue is { Count: > 0 } q)
             {
-                return new ValueTask<ZhttpPacket>(q.Dequeue());
+                return new ValueTask<SessionPacket>(q.Dequeue());
             }
             if (cancellationToken.IsCancellationRequested)
             {
-                return ValueTask.FromCanceled<ZhttpPacket>(cancellationToken);
+                return ValueTask.FromCanceled<SessionPacket>(cancellationToken);
             }
             _waiter.Reset();
             _waiting = true;
@@ -90,7 +88,7 @@ internal sealed class PacketInbox : IValueTaskSource<ZhttpPacket>
         {
             _cancel = cancellationToken.UnsafeRegister(static (state, token) => ((PacketInbox)state!).CancelWait(token), this);
         }
-        return new ValueTask<ZhttpPacket>(this, _waiter.Version);
+        return new ValueTask<SessionPacket>(this, _waiter.Version);
     }
 
     private void CancelWait(CancellationToken token)
@@ -106,7 +104,7 @@ internal sealed class PacketInbox : IValueTaskSource<ZhttpPacket>
         _waiter.SetException(new OperationCanceledException(token));
     }
 
-    ZhttpPacket IValueTaskSource<ZhttpPacket>.GetResult(short token)
+    SessionPacket IValueTaskSource<SessionPacket>.GetResult(short token)
     {
         // The reader's side, after ReadAsync returned: the registration it made is in place.
         var registration = _cancel;
@@ -115,8 +113,8 @@ internal sealed class PacketInbox : IValueTaskSource<ZhttpPacket>
         return _waiter.GetResult(token);
     }
 
-    ValueTaskSourceStatus IValueTaskSource<ZhttpPacket>.GetStatus(short token) => _waiter.GetStatus(token);
+    ValueTaskSourceStatus IValueTaskSource<SessionPacket>.GetStatus(short token) => _waiter.GetStatus(token);
 
-    void IValueTaskSource<ZhttpPacket>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+    void IValueTaskSource<SessionPacket>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _waiter.OnCompleted(continuation, state, token, flags);
 }

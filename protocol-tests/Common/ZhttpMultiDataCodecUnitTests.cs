@@ -40,24 +40,6 @@ public sealed class ZhttpMultiDataCodecUnitTests
     }
 
     [Test]
-    public void Each_session_of_a_multi_id_packet_sees_its_own_id_and_seq_and_the_shared_body()
-    {
-        Assert.That(ZhttpCodec.TryDecode(Encoding.Latin1.GetBytes(Wire), out var p, out _), Is.True);
-        var second = p!.ForSession(p.Ids![1]);
-        Assert.Multiple(() =>
-        {
-            Assert.That(second.Id, Is.EqualTo("0-2-0"));
-            Assert.That(second.Seq, Is.EqualTo(7));
-            Assert.That(second.Ids, Is.Null);
-            Assert.That(second.IsMulti, Is.False);
-            Assert.That(second.Body.Equals(p.Body), Is.True, "the body is shared, not copied");
-            Assert.That(second.More, Is.True);
-            Assert.That(second.From, Is.EqualTo("handler"));
-            Assert.That(p.Ids, Has.Count.EqualTo(2), "the original packet is unchanged");
-        });
-    }
-
-    [Test]
     public void A_multi_id_list_entry_without_an_id_is_refused()
     {
         const string bad = "T45:4:from,1:h,2:id,14:10:3:seq,1:3#}]4:body,1:x,}";

@@ -129,6 +129,44 @@ public sealed class HttpServerTests
     }
 
     [Test]
+    public async Task Multi_id_data_packet_reaches_each_listed_connection_checked_against_its_own_seq()
+    {
+        using var c1 = await _h.ConnectAsync();
+        using var c2 = await _h.ConnectAsync();
+        using var c3 = await _h.ConnectAsync();
+        var sessions = new List<ResponderSession>();
+        foreach (var c in new[] { c1, c2, c3 })
+        {
+            await c.SendAsync("GET /stream HTTP/1.1\r\nHost: a\r\n\r\n");
+            var s = new ResponderSession(_h.Responder, "resp1", await _h.ExpectPacketAsync());
+            s.Respond(200, "OK", [], "", more: true);
+            await c.ReadUntilAsync(t => t.EndsWith("\r\n\r\n", StringComparison.Ordinal));
+            sessions.Add(s);
+        }
+        // The second connection is one packet further along, so its entry carries a higher seq.
+        sessions[1].Body("x", more: true);
+        await c2.ReadUntilAsync(t => t.EndsWith("1\r\nx\r\n", StringComparison.Ordinal));
+        // The third entry's seq is wrong: only that connection fails.
+        _h.Responder.Send(sessions[0].Requester, new ZhttpPacket
+        {
+            From = "resp1",
+            Ids = [new(sessions[0].Id, 1), new(sessions[1].Id, 2), new(sessions[2].Id, 5)],
+            Body = "hi\n"u8.ToArray(),
+            More = true,
+            Multi = true,
+        }, routerResp: true);
+        Assert.That(await c1.ReadUntilAsync(t => t.EndsWith("3\r\nhi\n\r\n", StringComparison.Ordinal)), Does.EndWith("3\r\nhi\n\r\n"));
+        Assert.That(await c2.ReadUntilAsync(t => t.EndsWith("3\r\nhi\n\r\n", StringComparison.Ordinal)), Does.EndWith("3\r\nhi\n\r\n"));
+        Assert.That(await c3.ReadToEndAsync(), Does.Not.Contain("hi"), "a seq gap closes that connection without delivering");
+        sessions[0].OutSeq = 2;
+        sessions[1].OutSeq = 3;
+        sessions[0].Body("a", more: false);
+        sessions[1].Body("b", more: false);
+        Assert.That(await c1.ReadResponseAsync(), Is.EqualTo("1\r\na\r\n0\r\n\r\n"));
+        Assert.That(await c2.ReadResponseAsync(), Is.EqualTo("1\r\nb\r\n0\r\n\r\n"));
+    }
+
+    [Test]
     public async Task Responder_content_length_is_honored_over_several_packets()
     {
         using var client = await _h.ConnectAsync();

@@ -15,15 +15,15 @@ public sealed class PacketInboxUnitTests
         var inbox = new PacketInbox();
         for (var i = 0; i < 10; i++)
         {
-            Assert.That(inbox.Writer.TryWrite(Packet(i)), Is.True);
+            Assert.That(inbox.TryWrite(Packet(i)), Is.True);
         }
-        Assert.That(inbox.Reader.TryPeek(out var head), Is.True);
+        Assert.That(inbox.TryPeek(out var head), Is.True);
         Assert.That(head.Seq, Is.Zero);
         for (var i = 0; i < 10; i++)
         {
-            Assert.That((await inbox.Reader.ReadAsync(CancellationToken.None)).Seq, Is.EqualTo(i));
+            Assert.That((await inbox.ReadAsync(CancellationToken.None)).Seq, Is.EqualTo(i));
         }
-        Assert.That(inbox.Reader.TryRead(out _), Is.False);
+        Assert.That(inbox.TryRead(out _), Is.False);
     }
 
     [Test]
@@ -32,9 +32,9 @@ public sealed class PacketInboxUnitTests
         var inbox = new PacketInbox();
         for (var round = 0; round < 1000; round++)
         {
-            var read = inbox.Reader.ReadAsync(CancellationToken.None);
+            var read = inbox.ReadAsync(CancellationToken.None);
             var r = round;
-            await Task.Run(() => inbox.Writer.TryWrite(Packet(r)));
+            await Task.Run(() => inbox.TryWrite(Packet(r)));
             Assert.That((await read).Seq, Is.EqualTo(round));
         }
     }
@@ -48,13 +48,13 @@ public sealed class PacketInboxUnitTests
         {
             for (var i = 0; i < PerWriter; i++)
             {
-                inbox.Writer.TryWrite(Packet((w * PerWriter) + i));
+                inbox.TryWrite(Packet((w * PerWriter) + i));
             }
         })).ToArray();
         var seen = new HashSet<int>();
         while (seen.Count < 4 * PerWriter)
         {
-            seen.Add((await inbox.Reader.ReadAsync(CancellationToken.None)).Seq);
+            seen.Add((await inbox.ReadAsync(CancellationToken.None)).Seq);
         }
         await Task.WhenAll(writers);
         Assert.That(seen, Has.Count.EqualTo(4 * PerWriter));
@@ -65,11 +65,11 @@ public sealed class PacketInboxUnitTests
     {
         var inbox = new PacketInbox();
         using var cts = new CancellationTokenSource();
-        var read = inbox.Reader.ReadAsync(cts.Token);
+        var read = inbox.ReadAsync(cts.Token);
         await cts.CancelAsync();
         Assert.ThrowsAsync<OperationCanceledException>(async () => await read);
-        inbox.Writer.TryWrite(Packet(7));
-        Assert.That((await inbox.Reader.ReadAsync(CancellationToken.None)).Seq, Is.EqualTo(7));
-        Assert.That(inbox.Reader.ReadAsync(cts.Token).IsCanceled, Is.True, "an already cancelled token with nothing queued");
+        inbox.TryWrite(Packet(7));
+        Assert.That((await inbox.ReadAsync(CancellationToken.None)).Seq, Is.EqualTo(7));
+        Assert.That(inbox.ReadAsync(cts.Token).IsCanceled, Is.True, "an already cancelled token with nothing queued");
     }
 }
