@@ -46,7 +46,7 @@ internal sealed partial class HttpConnection
                 {
                     // Bytes reached the socket: give the responder that much room again.
                     window += written;
-                    session.Send(ZhttpPacketType.Credit, Environment.TickCount64, (int)written);
+                    session.GrantCredits((int)written, _server.Credits);
                     written = 0;
                 }
             }

@@ -507,7 +507,7 @@ internal sealed partial class HttpConnection
                 {
                     // Bytes reached the socket (or the compressor): give the responder that much room again.
                     window += body.Length;
-                    session.Send(ZhttpPacketType.Credit, Environment.TickCount64, body.Length);
+                    session.GrantCredits(body.Length, _server.Credits);
                 }
             }
         }

@@ -19,6 +19,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
     private readonly ZhttpRequester? _requester;
     private readonly ZhttpReqRequester? _reqRequester;
     private readonly SessionTimers? _sessionTimers;
+    private readonly CreditBatcher? _credits;
     private readonly ConcurrentDictionary<string, ReqExchange> _reqExchanges = new(StringComparer.Ordinal);
     private readonly List<(Socket Socket, Transport.ListenSpec Spec)> _listeners = [];
     private readonly ConcurrentDictionary<string, ServerSession> _sessions = new(StringComparer.Ordinal);
@@ -49,6 +50,7 @@ internal sealed partial class HttpServer : IAsyncDisposable
                 logger,
                 initialHighWatermark: 10000);
             _sessionTimers = new SessionTimers(options, _requester, Environment.TickCount64);
+            _credits = new CreditBatcher(_requester, options.InstanceId);
         }
         if (options.Listen.Any(l => l.Req))
         {
@@ -155,6 +157,9 @@ internal sealed partial class HttpServer : IAsyncDisposable
         _sessions.TryRemove(session.Id, out _);
         session.Timer?.Release();
     }
+
+    /// <summary>Credits going back to responders, batched (stream-mode sessions only).</summary>
+    internal CreditBatcher Credits => _credits!;
 
     /// <summary>Session deadlines (expiry, keep-alives); null when every listener is <c>,req</c>.</summary>
     internal SessionTimers? SessionTimers => _sessionTimers;

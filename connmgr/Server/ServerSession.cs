@@ -22,6 +22,10 @@ internal sealed class ServerSession
     /// <summary>Posted when the request body framing was bad.</summary>
     public static readonly ZhttpPacket BadBody = new() { Type = ZhttpPacketType.Error };
 
+    // Held by whoever locks several sessions at once (batched keep-alives and credits), so two
+    // such batches never wait on each other's session locks.
+    private static readonly Lock BatchLock = new();
+
     private readonly ZhttpRequester _requester;
     private readonly string _from;
     // Made by the first wait for window (request bodies, WebSockets): a held GET never needs one.
@@ -29,6 +33,8 @@ internal sealed class ServerSession
     private readonly Lock _lock = new();
     private int _outSeq;
     private long _sendCredits;
+    // Credits for bytes the client took, not sent yet (see GrantCredits).
+    private int _pendingCredits;
     private string? _target;
     private bool _ended;
 
@@ -67,6 +73,63 @@ internal sealed class ServerSession
                 return _target is not null;
             }
         }
+    }
+
+    /// <summary>The responder we send to, or null while unknown (before its first packet, after a handoff).</summary>
+    public string? Target
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _target;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gives the responder <paramref name="credits"/> more room: sent with the next batch of
+    /// <paramref name="batcher"/>, or before this session's next packet if that comes first.
+    /// </summary>
+    public void GrantCredits(int credits, CreditBatcher batcher)
+    {
+        bool first;
+        lock (_lock)
+        {
+            if (_target is null || _ended || credits <= 0)
+            {
+                return;
+            }
+            first = _pendingCredits == 0;
+            _pendingCredits += credits;
+        }
+        if (first)
+        {
+            batcher.Enqueue(this);
+        }
+    }
+
+    /// <summary>Sends this session's pending credits as their own packet; false when there were none to send.</summary>
+    public bool SendPendingCredits(long now)
+    {
+        lock (_lock)
+        {
+            return SendPendingCreditsLocked(now);
+        }
+    }
+
+    private bool SendPendingCreditsLocked(long now)
+    {
+        if (_pendingCredits == 0 || _target is null || _ended)
+        {
+            return false;
+        }
+        var packet = new ZhttpPacket { Type = ZhttpPacketType.Credit, Credits = _pendingCredits };
+        _pendingCredits = 0;
+        Stamp(packet);
+        _requester.SendToRouter(_target, packet);
+        LastSent = now;
+        return true;
     }
 
     /// <summary>Adopts the sender of a received packet as the address for what we send (this is what makes handoff work).</summary>
@@ -145,6 +208,7 @@ internal sealed class ServerSession
             {
                 return false;
             }
+            SendPendingCreditsLocked(now);
             _sendCredits -= packet.Body.Length;
             Stamp(packet);
             _requester.SendToRouter(_target, packet);
@@ -162,6 +226,7 @@ internal sealed class ServerSession
             {
                 return false;
             }
+            SendPendingCreditsLocked(now);
             Stamp(packet);
             _requester.SendToRouter(_target, packet);
             LastSent = now;
@@ -178,6 +243,7 @@ internal sealed class ServerSession
             {
                 return false;
             }
+            SendPendingCreditsLocked(now);
             var packet = new ZhttpPacket { Type = type, Credits = credits };
             Stamp(packet);
             _requester.SendToRouter(_target, packet);
@@ -195,6 +261,8 @@ internal sealed class ServerSession
             {
                 return;
             }
+            // The old responder must count every credit before it hands the session over.
+            SendPendingCreditsLocked(now);
             var packet = new ZhttpPacket { Type = ZhttpPacketType.HandoffProceed };
             Stamp(packet);
             _requester.SendToRouter(_target, packet);
@@ -226,6 +294,7 @@ internal sealed class ServerSession
     {
         var ids = new List<ZhttpSessionRef>(sessions.Count);
         var locked = 0;
+        using var batch = BatchLock.EnterScope();
         try
         {
             foreach (var s in sessions)
@@ -234,6 +303,8 @@ internal sealed class ServerSession
                 locked++;
                 if (s._target == target && !s._ended)
                 {
+                    // Queued before the batch, so its seq still comes first on the wire.
+                    s.SendPendingCreditsLocked(now);
                     ids.Add(new ZhttpSessionRef(s.Id, s._outSeq++));
                     s.LastSent = now;
                 }
@@ -252,11 +323,75 @@ internal sealed class ServerSession
         }
     }
 
+    /// <summary>
+    /// The pending credits of several sessions of one responder (<see cref="CreditBatcher"/>): one
+    /// multi-id packet per distinct amount, the single-id form when only one session has that
+    /// amount. Locks as <see cref="SendBatchedKeepAlive"/> does. Returns the packets sent.
+    /// </summary>
+    public static int SendBatchedCredits(ZhttpRequester requester, string from, string target, List<ServerSession> sessions, long now)
+    {
+        var groups = new List<(int Credits, List<ZhttpSessionRef> Ids)>(1);
+        var locked = 0;
+        var sent = 0;
+        using var batch = BatchLock.EnterScope();
+        try
+        {
+            foreach (var s in sessions)
+            {
+                s._lock.Enter();
+                locked++;
+                if (s._pendingCredits == 0 || s._target != target || s._ended)
+                {
+                    continue;
+                }
+                // Few distinct amounts (a fan-out writes the same bytes everywhere): a scan is enough.
+                var index = 0;
+                while (index < groups.Count && groups[index].Credits != s._pendingCredits)
+                {
+                    index++;
+                }
+                if (index == groups.Count)
+                {
+                    groups.Add((s._pendingCredits, new List<ZhttpSessionRef>(sessions.Count)));
+                }
+                groups[index].Ids.Add(new ZhttpSessionRef(s.Id, s._outSeq++));
+                s._pendingCredits = 0;
+                s.LastSent = now;
+            }
+            foreach (var (credits, ids) in groups)
+            {
+                var packet = new ZhttpPacket { From = from, Type = ZhttpPacketType.Credit, Credits = credits, Multi = true };
+                if (ids.Count == 1)
+                {
+                    // One session: the scalar id form, as upstream encoders do.
+                    packet.Id = ids[0].Id;
+                    packet.Seq = ids[0].Seq;
+                }
+                else
+                {
+                    packet.Ids = ids;
+                }
+                requester.SendToRouter(target, packet);
+                sent++;
+            }
+        }
+        finally
+        {
+            for (var i = 0; i < locked; i++)
+            {
+                sessions[i]._lock.Exit();
+            }
+        }
+        return sent;
+    }
+
     /// <summary>Sends a keep-alive if the last packet went out longer ago than <paramref name="interval"/>.</summary>
     public bool KeepAliveIfDue(long now, long interval)
     {
         lock (_lock)
         {
+            // Pending credits count as the sign of life if they are due to go anyway.
+            SendPendingCreditsLocked(now);
             if (_target is null || _ended || now - LastSent < interval)
             {
                 return false;
@@ -279,6 +414,8 @@ internal sealed class ServerSession
             {
                 return;
             }
+            // The session is over: room for more response body means nothing now.
+            _pendingCredits = 0;
             if (cancel && _target is not null)
             {
                 var packet = new ZhttpPacket { Type = ZhttpPacketType.Cancel };

@@ -221,12 +221,8 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             {
                 if (_inbound.TryGetValue((p.From, r.Id), out var ms))
                 {
-                    ms.InSeq = r.Seq + 1;
-                    ms.LastInbound = _time.GetUtcNow().UtcDateTime;
-                    if (p.Type is ZhttpPacketType.Cancel or ZhttpPacketType.Error)
-                    {
-                        Abort(ms);
-                    }
+                    // Keep-alives, cancels and batched credits: each session handles its share.
+                    OnInboundSession(p, ms, r.Seq);
                 }
             }
             return;
@@ -243,15 +239,21 @@ public sealed partial class ProxyEngine : IAsyncDisposable
             }
             return;
         }
-        if (p.Seq >= 0 && p.Seq != s.InSeq && p.Type is not (ZhttpPacketType.Cancel or ZhttpPacketType.Error))
+        OnInboundSession(p, s, p.Seq);
+    }
+
+    /// <summary>A packet from connmgr for session <paramref name="s"/>, whose seq in it is <paramref name="seq"/>.</summary>
+    private void OnInboundSession(ZhttpPacket p, ProxySession s, int seq)
+    {
+        if (seq >= 0 && seq != s.InSeq && p.Type is not (ZhttpPacketType.Cancel or ZhttpPacketType.Error))
         {
             // Lost or reordered packets make the session's state unknowable: end it (as upstream).
-            LogBadSeq(_logger, s.Id, s.InSeq, p.Seq);
+            LogBadSeq(_logger, s.Id, s.InSeq, seq);
             SendInbound(s, new ZhttpPacket { Type = ZhttpPacketType.Cancel });
             Abort(s);
             return;
         }
-        s.InSeq = p.Seq >= 0 ? p.Seq + 1 : s.InSeq + 1;
+        s.InSeq = seq >= 0 ? seq + 1 : s.InSeq + 1;
         s.LastInbound = _time.GetUtcNow().UtcDateTime;
         if (p.UserData is not null)
         {

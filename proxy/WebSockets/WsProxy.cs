@@ -132,7 +132,8 @@ internal sealed partial class WsProxy : IDisposable
             {
                 if (_sessions.TryGetValue((p.From, r.Id), out var ms))
                 {
-                    ms.OnMultiPacket(p.Type, r.Seq);
+                    // Keep-alives, cancels and batched credits: each session handles its share.
+                    ms.OnClientPacket(p, r.Seq);
                 }
             }
             return false;
@@ -143,7 +144,7 @@ internal sealed partial class WsProxy : IDisposable
         }
         if (_sessions.TryGetValue((p.From, p.Id), out var s))
         {
-            s.OnClientPacket(p);
+            s.OnClientPacket(p, p.Seq);
             return true;
         }
         if (p.Type == ZhttpPacketType.Data && p.Seq <= 0 && p.Uri is not null

@@ -364,26 +364,17 @@ internal sealed partial class WsProxySession
 
     // ------------------------------------------------------------------ client packets
 
-    public void OnMultiPacket(ZhttpPacketType type, int seq)
+    /// <summary>A packet from connmgr's server side; <paramref name="seq"/> is this session's (a multi-id packet carries one per session).</summary>
+    public void OnClientPacket(ZhttpPacket p, int seq)
     {
-        InSeq = seq + 1;
-        LastInboundMs = _host.NowMs;
-        if (type is ZhttpPacketType.Cancel or ZhttpPacketType.Error)
-        {
-            ClientGone();
-        }
-    }
-
-    public void OnClientPacket(ZhttpPacket p)
-    {
-        if (p.Seq >= 0 && p.Seq != InSeq && p.Type is not (ZhttpPacketType.Cancel or ZhttpPacketType.Error))
+        if (seq >= 0 && seq != InSeq && p.Type is not (ZhttpPacketType.Cancel or ZhttpPacketType.Error))
         {
             LogDebug("bad seq from client side; ending");
             SendInbound(new ZhttpPacket { Type = ZhttpPacketType.Cancel });
             ClientGone();
             return;
         }
-        InSeq = p.Seq >= 0 ? p.Seq + 1 : InSeq + 1;
+        InSeq = seq >= 0 ? seq + 1 : InSeq + 1;
         LastInboundMs = _host.NowMs;
         if (p.UserData is not null)
         {

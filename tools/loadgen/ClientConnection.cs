@@ -107,49 +107,22 @@ public sealed class ClientConnection : IAsyncDisposable
             }
             return;
         }
+        // Everything already received is decoded without awaiting; one receive per wake-up, so
+        // a burst of small chunks costs the client one system call, not one per chunk.
+        var decoder = new ChunkedBody();
         while (true)
         {
-            var line = await ReadLineAsync(ct).ConfigureAwait(false);
-            var semi = line.IndexOf(';', StringComparison.Ordinal);
-            var size = long.Parse(semi >= 0 ? line[..semi] : line, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            if (size == 0)
+            var used = decoder.Decode(_buffer.AsSpan(_start, _end - _start), onData, out var done);
+            _start += used;
+            if (done)
             {
-                await ReadLineAsync(ct).ConfigureAwait(false);
                 return;
-            }
-            var remaining = size;
-            while (remaining > 0)
-            {
-                if (_start == _end)
-                {
-                    await FillAsync(ct).ConfigureAwait(false);
-                }
-                var n = (int)Math.Min(remaining, _end - _start);
-                onData(_buffer.AsSpan(_start, n));
-                _start += n;
-                remaining -= n;
-            }
-            await ReadLineAsync(ct).ConfigureAwait(false);
-        }
-    }
-
-    public delegate void SpanAction(ReadOnlySpan<byte> data);
-
-    private async Task<string> ReadLineAsync(CancellationToken ct)
-    {
-        while (true)
-        {
-            var span = _buffer.AsSpan(_start, _end - _start);
-            var eol = span.IndexOf("\r\n"u8);
-            if (eol >= 0)
-            {
-                var line = Encoding.Latin1.GetString(span[..eol]);
-                _start += eol + 2;
-                return line;
             }
             await FillAsync(ct).ConfigureAwait(false);
         }
     }
+
+    public delegate void SpanAction(ReadOnlySpan<byte> data);
 
     private async Task FillAsync(CancellationToken ct)
     {

@@ -9,6 +9,7 @@ namespace Pushpin.LoadGen;
 /// </summary>
 public sealed class MessageLines(LatencyRecorder latency)
 {
+    private readonly List<long> _latencies = latency.NewShard();
     private readonly byte[] _line = new byte[256];
     private int _length;
 
@@ -47,7 +48,7 @@ public sealed class MessageLines(LatencyRecorder latency)
         {
             return;
         }
-        latency.Add(Stopwatch.GetTimestamp() - stamp);
+        _latencies.Add(Stopwatch.GetTimestamp() - stamp);
         Messages++;
         LastSeq = seq;
     }

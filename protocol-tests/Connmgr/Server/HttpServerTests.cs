@@ -167,6 +167,65 @@ public sealed class HttpServerTests
     }
 
     [Test]
+    public async Task Credits_of_one_responder_go_back_as_one_multi_id_packet_when_a_fan_out_is_written()
+    {
+        var clients = new List<TestClient>();
+        var sessions = new List<ResponderSession>();
+        try
+        {
+            const int Sessions = 20;
+            for (var i = 0; i < Sessions; i++)
+            {
+                var c = await _h.ConnectAsync();
+                clients.Add(c);
+                await c.SendAsync("GET /stream HTTP/1.1\r\nHost: a\r\n\r\n");
+                var s = new ResponderSession(_h.Responder, "resp1", await _h.ExpectPacketAsync());
+                s.Respond(200, "OK", [], "", more: true);
+                await c.ReadUntilAsync(t => t.EndsWith("\r\n\r\n", StringComparison.Ordinal));
+                sessions.Add(s);
+            }
+            _h.Responder.Send(sessions[0].Requester, new ZhttpPacket
+            {
+                From = "resp1",
+                Ids = sessions.Select(s => new ZhttpSessionRef(s.Id, 1)).ToList(),
+                Body = "hello\n"u8.ToArray(),
+                More = true,
+                Multi = true,
+            }, routerResp: true);
+            foreach (var c in clients)
+            {
+                await c.ReadUntilAsync(t => t.EndsWith("6\r\nhello\n\r\n", StringComparison.Ordinal));
+            }
+            // Every session got 6 credits back, each with its own next seq, none lost or sent
+            // twice; the grants of one burst share packets (how many depends on how the pool's
+            // threads interleaved, but never one per session).
+            var granted = new Dictionary<string, int>();
+            var packets = 0;
+            while (granted.Values.Sum() < Sessions * 6)
+            {
+                var p = await _h.ExpectPacketAsync();
+                packets++;
+                Assert.That(p.Type, Is.EqualTo(ZhttpPacketType.Credit));
+                foreach (var (id, seq) in p.Ids?.Select(r => (r.Id, r.Seq)) ?? [(p.Id!, p.Seq)])
+                {
+                    Assert.That(seq, Is.EqualTo(1), id);
+                    granted[id] = granted.GetValueOrDefault(id) + p.Credits;
+                }
+            }
+            Assert.That(granted, Is.EquivalentTo(sessions.ToDictionary(s => s.Id, _ => 6)));
+            Assert.That(packets, Is.LessThan(Sessions / 2));
+            Assert.That(_h.Server.Credits.PacketsSent, Is.EqualTo(packets));
+        }
+        finally
+        {
+            foreach (var c in clients)
+            {
+                c.Dispose();
+            }
+        }
+    }
+
+    [Test]
     public async Task Responder_content_length_is_honored_over_several_packets()
     {
         using var client = await _h.ConnectAsync();

@@ -117,6 +117,38 @@ public sealed class ProxyEngineTests
     }
 
     [Test]
+    public async Task A_multi_id_credit_packet_gives_each_listed_session_its_credits()
+    {
+        await using var h = await ProxyHarness.StartAsync(["* 127.0.0.1:8081"]);
+        var ids = new List<string>();
+        var backends = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var id = h.Send(new ZhttpPacket { Method = "GET", Uri = $"http://example.com/stream/{i}", Credits = 5 });
+            var req = await h.ExpectOutboundAsync(p => p.Method == "GET" && p.Uri!.EndsWith($"/{i}", StringComparison.Ordinal));
+            h.ReplyToProxy(req.Id!, new ZhttpPacket { Code = 200, Reason = "OK", Body = "0123456789"u8.ToArray(), More = true }, 0);
+            var first = await h.ExpectFromProxyAsync(id);
+            Assert.That(Text(first.Body), Is.EqualTo("01234"));
+            ids.Add(id);
+            backends.Add(req.Id!);
+        }
+        // connmgr gives both clients' room back in one packet, each id with its own seq.
+        h.Clients.SendToRouter(h.Options.InstanceId, new ZhttpPacket
+        {
+            From = "connmgr",
+            Type = ZhttpPacketType.Credit,
+            Credits = 5,
+            Ids = [new(ids[0], 1), new(ids[1], 1)],
+            Multi = true,
+        });
+        foreach (var id in ids)
+        {
+            var rest = await h.ExpectFromProxyAsync(id);
+            Assert.That(Text(rest.Body), Is.EqualTo("56789"), id);
+        }
+    }
+
+    [Test]
     public async Task Connect_failure_fails_over_to_the_next_target_but_an_http_error_does_not()
     {
         await using var h = await ProxyHarness.StartAsync(["* 127.0.0.1:1001 127.0.0.1:1002 127.0.0.1:1003"]);

@@ -21,6 +21,7 @@ public static class LongPollScenario
         var pollers = Enumerable.Range(0, clients).Select(async i =>
         {
             var request = ClientConnection.Get($"/poll/{channels[i]}");
+            var lines = new MessageLines(latency);
             while (!stop.IsCancellationRequested)
             {
                 try
@@ -29,10 +30,10 @@ public static class LongPollScenario
                     while (!stop.IsCancellationRequested)
                     {
                         await conn.SendAsync(request, stop.Token).ConfigureAwait(false);
-                        var lines = new MessageLines(latency);
+                        var before = lines.Messages;
                         var (status, length, chunked) = await conn.ReadHeadAsync(stop.Token).ConfigureAwait(false);
                         await conn.ReadBodyAsync(length, chunked, lines.Feed, stop.Token).ConfigureAwait(false);
-                        if (status == 200 && lines.Messages > 0)
+                        if (status == 200 && lines.Messages > before)
                         {
                             Interlocked.Increment(ref cycles);
                         }
