@@ -33,6 +33,15 @@ run_scenarios() { # name client publish procs zmq-push-spec server-pid connmgr-p
   uptime
   want proxy && "$bin/pushpin-loadgen" proxy "${common[@]}" -c "${PROXY_CONN:-50}" -d "${PROXY_SECS:-10}" --warmup "${PROXY_WARMUP:-10}"
   want hold && "$bin/pushpin-loadgen" hold "${common[@]}" -c "${HOLDS:-5000}" --warmup-holds "${HOLD_WARMUP:-1000}"
+  # Unmeasured first rounds (JIT tiering on ours; the same for both): fan-out over HTTP and ZeroMQ, many-channel.
+  if want fanout || want manychan; then
+    local warm=(--name "$1-warmup" --client "$2" --publish "$3" --procs "$4" --server-pid "$6" --json "$work/warmup.jsonl")
+    for _ in 1 2; do
+      "$bin/pushpin-loadgen" fanout "${warm[@]}" -c 500 -m 50 > /dev/null
+      "$bin/pushpin-loadgen" fanout "${warm[@]}" -c 500 -m 400 --zmq "$5" --burst 200 > /dev/null
+      "$bin/pushpin-loadgen" manychan "${warm[@]}" -c 1000 -m 1 > /dev/null
+    done
+  fi
   want fanout && "$bin/pushpin-loadgen" fanout "${common[@]}" -c "${FANOUT_SUBS:-1000}" -m "${FANOUT_MSGS:-50}"
   want fanout && "$bin/pushpin-loadgen" fanout "${common[@]}" -c "${FANOUT_SUBS:-1000}" -m "${ZMQ_MSGS:-1000}" --zmq "$5" --burst 200
   want manychan && "$bin/pushpin-loadgen" manychan "${common[@]}" -c "${MANY_CHANS:-2000}" -m 1

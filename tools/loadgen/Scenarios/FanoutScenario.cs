@@ -72,18 +72,20 @@ public static class FanoutScenario
         var serverBefore = ProcessMetrics.CpuByPattern(target.ProcessPatterns);
         var clock = Stopwatch.StartNew();
         var channelNames = Enumerable.Range(0, channels).Select(c => channelPrefix + c).ToArray();
-        long nextSeq = -1;
+        // Work items are (message, batch of channels): the publishers share them, so many
+        // channels with one message each are published as concurrently as many messages are.
+        var batches = (channelNames.Length + batch - 1) / batch;
+        long nextItem = -1;
         var publishTasks = zmqSpec is not null
             ? [Task.Run(() => PublishBurstsAsync(zmqSpec, channelNames, messages, burst, subscribed.Select(s => s.lines).ToArray(), ct), ct)]
             : Enumerable.Range(0, publishers).Select(async _ =>
         {
-            long seq;
-            while ((seq = Interlocked.Increment(ref nextSeq)) < messages)
+            long item;
+            while ((item = Interlocked.Increment(ref nextItem)) < (long)messages * batches)
             {
-                for (var start = 0; start < channelNames.Length; start += batch)
-                {
-                    await publisher.PublishAsync(channelNames[start..Math.Min(channelNames.Length, start + batch)], seq, ct).ConfigureAwait(false);
-                }
+                var seq = item / batches;
+                var start = (int)(item % batches) * batch;
+                await publisher.PublishAsync(channelNames[start..Math.Min(channelNames.Length, start + batch)], seq, ct).ConfigureAwait(false);
             }
         }).ToArray();
         await Task.WhenAll(publishTasks).ConfigureAwait(false);
