@@ -156,6 +156,34 @@ public static class ProcessMetrics
         }
     }
 
+    /// <summary>
+    /// Waits until the server's processes together use less than <paramref name="coreShare"/> of
+    /// one core over half a second (at most <paramref name="limit"/>), so work left over from the
+    /// set-up (accepts, stats, the previous run's closes) is not counted against what is measured
+    /// next. Returns how long it waited.
+    /// </summary>
+    public static async Task<TimeSpan> WaitForQuietAsync(IReadOnlyList<string> patterns, double coreShare, TimeSpan limit, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        if (patterns.Count == 0)
+        {
+            return TimeSpan.Zero;
+        }
+        var window = TimeSpan.FromMilliseconds(500);
+        var before = CpuByPattern(patterns).Values.Sum();
+        while (clock.Elapsed < limit)
+        {
+            await Task.Delay(window, ct).ConfigureAwait(false);
+            var after = CpuByPattern(patterns).Values.Sum();
+            if (after - before < coreShare * window.TotalSeconds)
+            {
+                break;
+            }
+            before = after;
+        }
+        return clock.Elapsed;
+    }
+
     /// <summary>Total CPU time (user + system) this process has used.</summary>
     public static TimeSpan OwnCpu()
     {

@@ -42,6 +42,9 @@ run_scenarios() { # name client publish procs zmq-push-spec server-pid connmgr-p
       "$bin/pushpin-loadgen" manychan "${warm[@]}" -c 1000 -m 1 > /dev/null
     done
   fi
+  if want longpoll; then
+    "$bin/pushpin-loadgen" longpoll --name "$1-warmup" --client "$2" --publish "$3" --procs "$4" --server-pid "$6" --json "$work/warmup.jsonl" -c "${LP_CLIENTS:-200}" -d 5 > /dev/null
+  fi
   want fanout && "$bin/pushpin-loadgen" fanout "${common[@]}" -c "${FANOUT_SUBS:-1000}" -m "${FANOUT_MSGS:-50}"
   want fanout && "$bin/pushpin-loadgen" fanout "${common[@]}" -c "${FANOUT_SUBS:-1000}" -m "${ZMQ_MSGS:-1000}" --zmq "$5" --burst 200
   want manychan && "$bin/pushpin-loadgen" manychan "${common[@]}" -c "${MANY_CHANS:-2000}" -m 1

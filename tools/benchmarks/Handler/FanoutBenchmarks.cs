@@ -78,8 +78,8 @@ public class FanoutBenchmarks
         return _batcher.PacketsSent - before;
     }
 
-    // A stream hold with credits for the whole run, handed over by "connmgr" (router-resp).
-    private static Dictionary<string, object?> AcceptArgs(string id)
+    // A stream hold on channel c with credits for the whole run, handed over by "connmgr" (router-resp).
+    internal static Dictionary<string, object?> AcceptArgs(string id, string channel = "c")
     {
         var requestData = new Dictionary<string, object?>
         {
@@ -110,7 +110,7 @@ public class FanoutBenchmarks
                 ["headers"] = new List<object?>
                 {
                     new List<object?> { "Grip-Hold"u8.ToArray(), "stream"u8.ToArray() },
-                    new List<object?> { "Grip-Channel"u8.ToArray(), "c"u8.ToArray() },
+                    new List<object?> { "Grip-Channel"u8.ToArray(), Encoding.Latin1.GetBytes(channel) },
                 },
                 ["body"] = Array.Empty<byte>(),
             },
