@@ -29,12 +29,22 @@ internal sealed partial class HttpConnection
         long window = BufferSize;
         long written = 0;
         var dirty = false;
+        var yielded = false;
         while (true)
         {
             // A burst (data packets already queued, e.g. a fan-out) is written with one flush and
             // answered with one credit packet, instead of a syscall and a packet per message.
             if (dirty && !(session.Inbox.TryPeek(out var next) && next.Type == ZhttpPacketType.Data))
             {
+                if (!yielded)
+                {
+                    // Let the other connections woken by the same burst run first: by the time
+                    // this one is back, more of the burst has usually arrived for it too.
+                    yielded = true;
+                    await Task.Yield();
+                    continue;
+                }
+                yielded = false;
                 dirty = false;
                 var flush = await _output.FlushAsync(ct).ConfigureAwait(false);
                 if (flush.IsCompleted)
