@@ -17,7 +17,7 @@ public sealed partial class StatsPublisher : IDisposable
     private const int SendHighWatermark = 200000;
 
     private readonly PublisherSocket _pub;
-    private readonly NetMQQueue<byte[]> _queue = new();
+    private readonly PollerMailbox<byte[]> _queue;
     private readonly NetMQPoller _poller;
     private readonly ILogger _logger;
     private Thread? _thread;
@@ -45,17 +45,10 @@ public sealed partial class StatsPublisher : IDisposable
         catch
         {
             _pub.Dispose();
-            _queue.Dispose();
             throw;
         }
-        _queue.ReceiveReady += (_, e) =>
-        {
-            while (e.Queue.TryDequeue(out var frame, TimeSpan.Zero))
-            {
-                Send(frame);
-            }
-        };
-        _poller = [_queue, _pub];
+        _poller = [_pub];
+        _queue = new PollerMailbox<byte[]>(_poller, Send);
     }
 
     public string Spec { get; }
@@ -82,7 +75,7 @@ public sealed partial class StatsPublisher : IDisposable
     {
         if (!_disposed)
         {
-            _queue.Enqueue(StatsCodec.Encode(packet, Format));
+            _queue.Post(StatsCodec.Encode(packet, Format));
         }
     }
 
@@ -91,7 +84,7 @@ public sealed partial class StatsPublisher : IDisposable
     {
         if (!_disposed)
         {
-            _queue.Enqueue(frame);
+            _queue.Post(frame);
         }
     }
 
@@ -119,7 +112,7 @@ public sealed partial class StatsPublisher : IDisposable
             _thread.Join();
         }
         // The poller thread is gone: this thread may now use the socket to flush what is queued.
-        while (_queue.TryDequeue(out var frame, TimeSpan.Zero))
+        while (_queue.TryTake(out var frame))
         {
             Send(frame);
         }

@@ -56,5 +56,8 @@ public sealed class PollerMailbox<T> : IDisposable
         }
     }
 
+    /// <summary>Takes the next waiting item on the caller's thread: only once the poller has stopped (a last flush).</summary>
+    public bool TryTake(out T item) => _items.TryDequeue(out item!);
+
     public void Dispose() => _wake.Dispose();
 }

@@ -23,7 +23,7 @@ public sealed partial class WsControlTransport : IDisposable
     private static readonly TimeSpan RouterRetryInterval = TimeSpan.FromMilliseconds(50);
 
     private readonly NetMQPoller _poller = new();
-    private readonly NetMQQueue<(string? Peer, byte[] Data)> _outgoing = new();
+    private readonly PollerMailbox<(string? Peer, byte[] Data)> _outgoing;
     private readonly Channel<WsControlPacket> _incoming = Channel.CreateUnbounded<WsControlPacket>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly NetMQSocket _init;
     private readonly RouterSocket _stream = new();
@@ -64,14 +64,7 @@ public sealed partial class WsControlTransport : IDisposable
         }
         _stream.ReceiveReady += (_, e) => Receive(e.Socket, router: true);
         _poller.Add(_stream);
-        _outgoing.ReceiveReady += (_, e) =>
-        {
-            while (e.Queue.TryDequeue(out var m, TimeSpan.Zero))
-            {
-                SendNow(m.Peer, m.Data);
-            }
-        };
-        _poller.Add(_outgoing);
+        _outgoing = new PollerMailbox<(string? Peer, byte[] Data)>(_poller, m => SendNow(m.Peer, m.Data));
         _retry.Enable = false;
         _retry.Elapsed += (_, _) => FlushBacklog();
         _poller.Add(_retry);
@@ -90,11 +83,11 @@ public sealed partial class WsControlTransport : IDisposable
 
     /// <summary>Sends on the init socket (proxy PUSH: the first item of a connection).</summary>
     public void SendInit(IReadOnlyList<WsControlItem> items) =>
-        _outgoing.Enqueue((null, WsControlPacketCodec.Encode(new WsControlPacket { From = InstanceId, Items = items })));
+        _outgoing.Post((null, WsControlPacketCodec.Encode(new WsControlPacket { From = InstanceId, Items = items })));
 
     /// <summary>Sends through the ROUTER to the peer with that identity.</summary>
     public void SendTo(string peer, IReadOnlyList<WsControlItem> items) =>
-        _outgoing.Enqueue((peer, WsControlPacketCodec.Encode(new WsControlPacket { From = InstanceId, Items = items })));
+        _outgoing.Post((peer, WsControlPacketCodec.Encode(new WsControlPacket { From = InstanceId, Items = items })));
 
     private void SendNow(string? peer, byte[] data)
     {

@@ -16,7 +16,7 @@ public sealed partial class ZrpcServer : IDisposable
 {
     private readonly RouterSocket _router = new();
     private readonly NetMQPoller _poller = new();
-    private readonly NetMQQueue<(byte[][] Envelope, byte[] Payload)> _outgoing = new();
+    private readonly PollerMailbox<(byte[][] Envelope, byte[] Payload)> _outgoing;
     private readonly Channel<ZrpcCall> _calls = Channel.CreateUnbounded<ZrpcCall>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly ILogger _logger;
     private Thread? _thread;
@@ -40,29 +40,25 @@ public sealed partial class ZrpcServer : IDisposable
             throw;
         }
         _router.ReceiveReady += (_, _) => Receive();
-        _outgoing.ReceiveReady += (_, e) =>
+        _outgoing = new PollerMailbox<(byte[][] Envelope, byte[] Payload)>(_poller, item =>
         {
-            while (e.Queue.TryDequeue(out var item, TimeSpan.Zero))
+            var message = new NetMQMessage(item.Envelope.Length + 2);
+            foreach (var frame in item.Envelope)
             {
-                var message = new NetMQMessage(item.Envelope.Length + 2);
-                foreach (var frame in item.Envelope)
-                {
-                    message.Append(frame);
-                }
-                message.AppendEmptyFrame();
-                message.Append(item.Payload);
-                try
-                {
-                    _router.TrySendMultipartMessage(TimeSpan.Zero, message);
-                }
-                catch (HostUnreachableException)
-                {
-                    // The caller went away; nothing to do.
-                }
+                message.Append(frame);
             }
-        };
+            message.AppendEmptyFrame();
+            message.Append(item.Payload);
+            try
+            {
+                _router.TrySendMultipartMessage(TimeSpan.Zero, message);
+            }
+            catch (HostUnreachableException)
+            {
+                // The caller went away; nothing to do.
+            }
+        });
         _poller.Add(_router);
-        _poller.Add(_outgoing);
     }
 
     public ChannelReader<ZrpcCall> Calls => _calls.Reader;
@@ -73,7 +69,7 @@ public sealed partial class ZrpcServer : IDisposable
         _thread.Start();
     }
 
-    internal void Reply(byte[][] envelope, ZrpcResponse response) => _outgoing.Enqueue((envelope, response.Encode()));
+    internal void Reply(byte[][] envelope, ZrpcResponse response) => _outgoing.Post((envelope, response.Encode()));
 
     private void Receive()
     {

@@ -16,6 +16,7 @@ public static class LongPollScenario
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var channels = Enumerable.Range(0, clients).Select(i => "lp" + i).ToArray();
         var cpuBefore = ProcessMetrics.OwnCpu();
+        var serverBefore = ProcessMetrics.CpuByPattern(target.ProcessPatterns);
         var clock = Stopwatch.StartNew();
         stop.CancelAfter(duration);
         var pollers = Enumerable.Range(0, clients).Select(async i =>
@@ -73,7 +74,8 @@ public static class LongPollScenario
         await publishing.ConfigureAwait(false);
         var seconds = clock.Elapsed.TotalSeconds;
         var cpu = (ProcessMetrics.OwnCpu() - cpuBefore).TotalSeconds;
-        return new Dictionary<string, double>
+        var serverAfter = ProcessMetrics.CpuByPattern(target.ProcessPatterns);
+        var result = new Dictionary<string, double>
         {
             ["clients"] = clients,
             ["cycles_per_s"] = cycles / seconds,
@@ -82,5 +84,7 @@ public static class LongPollScenario
             ["errors"] = errors,
             ["client_cpu_share"] = cpu / (seconds * Environment.ProcessorCount),
         };
+        ProcessMetrics.AddCpuPerOp(result, serverBefore, serverAfter, target.ProcessPatterns, cycles);
+        return result;
     }
 }
