@@ -3,7 +3,7 @@
 # a time on this machine, and appends every result as a JSON line to $OUT.
 # usage: tools/loadgen/compare.sh [OUT.jsonl]   (after `dotnet build -c Release Pushpin.slnx`)
 # Scale with env vars: PROXY_CONN, PROXY_SECS, PROXY_WARMUP (s of unmeasured load first: JIT tiering), HOLDS, HOLD_WARMUP (holds opened and closed first), FANOUT_SUBS, FANOUT_MSGS, ZMQ_MSGS, MANY_CHANS,
-# LP_CLIENTS, LP_SECS, WOH_CLIENTS, WOH_SECS, WSRAW_CLIENTS, WSRAW_SECS; ONLY="wsraw wsoverhttp" runs just those. Every result carries the machine's 1-minute load average (load_avg_1m).
+# LP_CLIENTS, LP_SECS, WOH_CLIENTS, WOH_SECS, WSRAW_CLIENTS, WSRAW_SECS, ROUNDS (fan-out/many-channel repeats, default 3); ONLY="wsraw wsoverhttp" runs just those. Every result carries the machine's 1-minute load average (load_avg_1m).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="$root/artifacts/bin"
@@ -45,9 +45,12 @@ run_scenarios() { # name client publish procs zmq-push-spec server-pid connmgr-p
   if want longpoll; then
     "$bin/pushpin-loadgen" longpoll --name "$1-warmup" --client "$2" --publish "$3" --procs "$4" --server-pid "$6" --json "$work/warmup.jsonl" -c "${LP_CLIENTS:-200}" -d 5 > /dev/null
   fi
-  want fanout && "$bin/pushpin-loadgen" fanout "${common[@]}" -c "${FANOUT_SUBS:-1000}" -m "${FANOUT_MSGS:-50}"
-  want fanout && "$bin/pushpin-loadgen" fanout "${common[@]}" -c "${FANOUT_SUBS:-1000}" -m "${ZMQ_MSGS:-1000}" --zmq "$5" --burst 200
-  want manychan && "$bin/pushpin-loadgen" manychan "${common[@]}" -c "${MANY_CHANS:-2000}" -m 1
+  # Short runs scatter: each delivery scenario runs ROUNDS times (report the median).
+  for _ in $(seq 1 "${ROUNDS:-3}"); do
+    want fanout && "$bin/pushpin-loadgen" fanout "${common[@]}" -c "${FANOUT_SUBS:-1000}" -m "${FANOUT_MSGS:-50}"
+    want fanout && "$bin/pushpin-loadgen" fanout "${common[@]}" -c "${FANOUT_SUBS:-1000}" -m "${ZMQ_MSGS:-1000}" --zmq "$5" --burst 200
+    want manychan && "$bin/pushpin-loadgen" manychan "${common[@]}" -c "${MANY_CHANS:-2000}" -m 1
+  done
   want longpoll && "$bin/pushpin-loadgen" longpoll "${common[@]}" -c "${LP_CLIENTS:-200}" -d "${LP_SECS:-10}"
   want wsoverhttp && "$bin/pushpin-loadgen" wsoverhttp "${common[@]}" -c "${WOH_CLIENTS:-50}" -d "${WOH_SECS:-10}"
   # idle: connmgr/condure only (procs $7), fresh counts one after another, sources spread past the port range.
