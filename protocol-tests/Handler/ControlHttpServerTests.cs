@@ -53,6 +53,22 @@ public sealed class ControlHttpServerTests
     }
 
     [Test]
+    public async Task Publish_reply_waits_until_the_engine_has_taken_the_items()
+    {
+        // As upstream's single loop: a publisher that gets its reply knows the items reached the
+        // sessions, so it cannot queue unbounded work ahead of delivery.
+        var engineDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var api = new ControlApi(_ => engineDone.Task, () => { });
+        await using var server = new ControlHttpServer(IPAddress.Loopback, 0, 10_000, 1000, api.Handle, NullLogger.Instance);
+        server.Start();
+        var reply = RawHttp.SendAsync(server.Port, RawHttp.Post("/publish/", StreamItem));
+        var early = await Task.WhenAny(reply, Task.Delay(300));
+        Assert.That(early, Is.Not.SameAs(reply), "no reply while the engine still holds the items");
+        engineDone.SetResult();
+        Assert.That(await reply.WaitAsync(TimeSpan.FromSeconds(10)), Is.EqualTo(RawHttp.Expected("200 OK", "Published\n")));
+    }
+
+    [Test]
     public async Task Publish_with_json_accept_answers_json()
     {
         Assert.That(await Send(RawHttp.Post("/publish/", StreamItem, "Accept: application/json\r\n")),
