@@ -14,17 +14,20 @@ namespace Pushpin.ProtocolTests.EndToEnd.WebSockets;
 /// </summary>
 /// <remarks>
 /// The client's socket buffers are fixed small (no kernel autotuning), so what piles up must be
-/// somewhere in our processes unless they push back. The bound is checked on the daemons' RSS
-/// (generous: 10 MiB in flight would show as more than the bound in the proxy alone).
+/// somewhere in our processes unless they push back. The main check is that the sender stalls
+/// with most of the 30 MiB flood unsent (it stalls after 5–8 MiB: what the kernel buffers on the
+/// far side hold). The daemons' RSS is checked too, but only against a gross bound: a Debug
+/// daemon's RSS moves by up to ±25 MiB between garbage collections whatever the traffic
+/// (measured: +17 MiB and -25 MiB in otherwise identical runs).
 /// </remarks>
 [NonParallelizable]
 [CancelAfter(180_000)]
 public sealed class RawFlowControlTests
 {
     private const int MessageSize = 64 * 1024;
-    private const int Messages = 160; // 10 MiB
+    private const int Messages = 480; // 30 MiB
     private const long Total = (long)MessageSize * Messages;
-    private const long RssBound = 8 * 1024 * 1024;
+    private const long RssBound = 40 * 1024 * 1024;
 
     private TestBackend _backend = null!;
     private PushpinCluster _pushpin = null!;
@@ -91,6 +94,7 @@ public sealed class RawFlowControlTests
         TestContext.Out.WriteLine($"backend sent {sent} of {Total} before stalling; proxy RSS +{proxyStalled - proxyBefore}, connmgr RSS +{connmgrStalled - connmgrBefore}");
         Assert.Multiple(() =>
         {
+            Assert.That(sent, Is.LessThan(Total / 2), "the backend is held back");
             Assert.That(proxyStalled - proxyBefore, Is.LessThan(RssBound), "proxy memory stays bounded");
             Assert.That(connmgrStalled - connmgrBefore, Is.LessThan(RssBound), "connmgr memory stays bounded");
         });
@@ -122,6 +126,7 @@ public sealed class RawFlowControlTests
         TestContext.Out.WriteLine($"client sent {sent} of {Total} before stalling; proxy RSS +{proxyStalled - proxyBefore}, connmgr RSS +{connmgrStalled - connmgrBefore}");
         Assert.Multiple(() =>
         {
+            Assert.That(sent, Is.LessThan(Total / 2), "the client is held back");
             Assert.That(proxyStalled - proxyBefore, Is.LessThan(RssBound), "proxy memory stays bounded");
             Assert.That(connmgrStalled - connmgrBefore, Is.LessThan(RssBound), "connmgr memory stays bounded");
         });
