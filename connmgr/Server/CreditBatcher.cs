@@ -34,11 +34,6 @@ internal sealed class CreditBatcher
         _from = from;
     }
 
-    /// <summary>Credit packets sent so far (single and multi-id), for tests.</summary>
-    public long PacketsSent => Interlocked.Read(ref _packetsSent);
-
-    private long _packetsSent;
-
     /// <summary>Queues <paramref name="session"/>, whose pending credits went from none to some.</summary>
     public void Enqueue(ServerSession session)
     {
@@ -61,10 +56,7 @@ internal sealed class CreditBatcher
             {
                 if (!session.PeerMulti || session.Target is not { } target)
                 {
-                    if (session.SendPendingCredits(now))
-                    {
-                        Interlocked.Increment(ref _packetsSent);
-                    }
+                    session.SendPendingCredits(now);
                     continue;
                 }
                 if (!_byTarget.TryGetValue(target, out var list))
@@ -78,9 +70,7 @@ internal sealed class CreditBatcher
             {
                 for (var i = 0; i < sessions.Count; i += MaxIds)
                 {
-                    var count = Math.Min(MaxIds, sessions.Count - i);
-                    var sent = ServerSession.SendBatchedCredits(_requester, _from, target, sessions.GetRange(i, count), now);
-                    Interlocked.Add(ref _packetsSent, sent);
+                    ServerSession.SendBatchedCredits(_requester, _from, target, sessions.GetRange(i, Math.Min(MaxIds, sessions.Count - i)), now);
                 }
                 sessions.Clear();
             }

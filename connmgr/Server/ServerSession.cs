@@ -109,27 +109,26 @@ internal sealed class ServerSession
         }
     }
 
-    /// <summary>Sends this session's pending credits as their own packet; false when there were none to send.</summary>
-    public bool SendPendingCredits(long now)
+    /// <summary>Sends this session's pending credits, if any, as their own packet.</summary>
+    public void SendPendingCredits(long now)
     {
         lock (_lock)
         {
-            return SendPendingCreditsLocked(now);
+            SendPendingCreditsLocked(now);
         }
     }
 
-    private bool SendPendingCreditsLocked(long now)
+    private void SendPendingCreditsLocked(long now)
     {
         if (_pendingCredits == 0 || _target is null || _ended)
         {
-            return false;
+            return;
         }
         var packet = new ZhttpPacket { Type = ZhttpPacketType.Credit, Credits = _pendingCredits };
         _pendingCredits = 0;
         Stamp(packet);
         _requester.SendToRouter(_target, packet);
         LastSent = now;
-        return true;
     }
 
     /// <summary>Adopts the sender of a received packet as the address for what we send (this is what makes handoff work).</summary>
@@ -293,96 +292,98 @@ internal sealed class ServerSession
     public static void SendBatchedKeepAlive(ZhttpRequester requester, string from, string target, List<ServerSession> sessions, long now)
     {
         var ids = new List<ZhttpSessionRef>(sessions.Count);
-        var locked = 0;
-        using var batch = BatchLock.EnterScope();
-        try
+        using var locks = new BatchLocks(sessions);
+        foreach (var s in sessions)
         {
-            foreach (var s in sessions)
+            locks.EnterNext();
+            if (s._target == target && !s._ended)
             {
-                s._lock.Enter();
-                locked++;
-                if (s._target == target && !s._ended)
-                {
-                    // Queued before the batch, so its seq still comes first on the wire.
-                    s.SendPendingCreditsLocked(now);
-                    ids.Add(new ZhttpSessionRef(s.Id, s._outSeq++));
-                    s.LastSent = now;
-                }
-            }
-            if (ids.Count > 0)
-            {
-                requester.SendToRouter(target, new ZhttpPacket { From = from, Ids = ids, Type = ZhttpPacketType.KeepAlive, Multi = true });
+                // Queued before the batch, so its seq still comes first on the wire.
+                s.SendPendingCreditsLocked(now);
+                ids.Add(new ZhttpSessionRef(s.Id, s._outSeq++));
+                s.LastSent = now;
             }
         }
-        finally
+        if (ids.Count > 0)
         {
-            for (var i = 0; i < locked; i++)
-            {
-                sessions[i]._lock.Exit();
-            }
+            requester.SendToRouter(target, new ZhttpPacket { From = from, Ids = ids, Type = ZhttpPacketType.KeepAlive, Multi = true });
         }
     }
 
     /// <summary>
     /// The pending credits of several sessions of one responder (<see cref="CreditBatcher"/>): one
     /// multi-id packet per distinct amount, the single-id form when only one session has that
-    /// amount. Locks as <see cref="SendBatchedKeepAlive"/> does. Returns the packets sent.
+    /// amount. Locks as <see cref="SendBatchedKeepAlive"/> does.
     /// </summary>
-    public static int SendBatchedCredits(ZhttpRequester requester, string from, string target, List<ServerSession> sessions, long now)
+    public static void SendBatchedCredits(ZhttpRequester requester, string from, string target, List<ServerSession> sessions, long now)
     {
         var groups = new List<(int Credits, List<ZhttpSessionRef> Ids)>(1);
-        var locked = 0;
-        var sent = 0;
-        using var batch = BatchLock.EnterScope();
-        try
+        using var locks = new BatchLocks(sessions);
+        foreach (var s in sessions)
         {
-            foreach (var s in sessions)
+            locks.EnterNext();
+            if (s._pendingCredits == 0 || s._target != target || s._ended)
             {
-                s._lock.Enter();
-                locked++;
-                if (s._pendingCredits == 0 || s._target != target || s._ended)
-                {
-                    continue;
-                }
-                // Few distinct amounts (a fan-out writes the same bytes everywhere): a scan is enough.
-                var index = 0;
-                while (index < groups.Count && groups[index].Credits != s._pendingCredits)
-                {
-                    index++;
-                }
-                if (index == groups.Count)
-                {
-                    groups.Add((s._pendingCredits, new List<ZhttpSessionRef>(sessions.Count)));
-                }
-                groups[index].Ids.Add(new ZhttpSessionRef(s.Id, s._outSeq++));
-                s._pendingCredits = 0;
-                s.LastSent = now;
+                continue;
             }
-            foreach (var (credits, ids) in groups)
+            // Few distinct amounts (a fan-out writes the same bytes everywhere): a scan is enough.
+            var index = 0;
+            while (index < groups.Count && groups[index].Credits != s._pendingCredits)
             {
-                var packet = new ZhttpPacket { From = from, Type = ZhttpPacketType.Credit, Credits = credits, Multi = true };
-                if (ids.Count == 1)
-                {
-                    // One session: the scalar id form, as upstream encoders do.
-                    packet.Id = ids[0].Id;
-                    packet.Seq = ids[0].Seq;
-                }
-                else
-                {
-                    packet.Ids = ids;
-                }
-                requester.SendToRouter(target, packet);
-                sent++;
+                index++;
             }
+            if (index == groups.Count)
+            {
+                groups.Add((s._pendingCredits, new List<ZhttpSessionRef>(sessions.Count)));
+            }
+            groups[index].Ids.Add(new ZhttpSessionRef(s.Id, s._outSeq++));
+            s._pendingCredits = 0;
+            s.LastSent = now;
         }
-        finally
+        foreach (var (credits, ids) in groups)
         {
-            for (var i = 0; i < locked; i++)
+            var packet = new ZhttpPacket { From = from, Type = ZhttpPacketType.Credit, Credits = credits, Multi = true };
+            if (ids.Count == 1)
             {
-                sessions[i]._lock.Exit();
+                // One session: the scalar id form, as upstream encoders do.
+                packet.Id = ids[0].Id;
+                packet.Seq = ids[0].Seq;
             }
+            else
+            {
+                packet.Ids = ids;
+            }
+            requester.SendToRouter(target, packet);
         }
-        return sent;
+    }
+
+    /// <summary>
+    /// The locks of a batched send: the shared <see cref="BatchLock"/>, then each session's in list
+    /// order (<see cref="EnterNext"/>), all held until disposed so no later packet of any of them
+    /// can overtake the batch. A class, not a struct: a <c>using</c> variable is read-only, and a
+    /// struct's count would be kept on a copy. One per batch, not per session.
+    /// </summary>
+    private sealed class BatchLocks : IDisposable
+    {
+        private readonly List<ServerSession> _sessions;
+        private int _entered;
+
+        public BatchLocks(List<ServerSession> sessions)
+        {
+            _sessions = sessions;
+            BatchLock.Enter();
+        }
+
+        public void EnterNext() => _sessions[_entered++]._lock.Enter();
+
+        public void Dispose()
+        {
+            for (var i = 0; i < _entered; i++)
+            {
+                _sessions[i]._lock.Exit();
+            }
+            BatchLock.Exit();
+        }
     }
 
     /// <summary>Sends a keep-alive if the last packet went out longer ago than <paramref name="interval"/>.</summary>

@@ -45,13 +45,13 @@ public class FanoutBenchmarks
             ZhttpCodec.Encode(packet, _writer);
             BytesPerItem += _writer.Length;
         });
-        var sender = new BatchingSink(_batcher);
+        var sender = new HeldStreams.BatchingSink(_batcher);
         _engine = Limiter
             ? new HandlerEngine(new SessionContext("handler_bench", sender, new SteppingClock(), NullLogger.Instance), options: new HandlerEngineOptions { MessageRate = 2500, MessageHwm = 25_000 })
             : new HandlerEngine(new SessionContext("handler_bench", sender, TimeProvider.System, NullLogger.Instance));
         for (var i = 0; i < Sessions; i++)
         {
-            var r = _engine.HandleAccept("1", AcceptArgs($"0-{i}-0"));
+            var r = _engine.HandleAccept("1", HeldStreams.AcceptArgs($"0-{i}-0"));
             if (!r.Success)
             {
                 throw new InvalidOperationException(r.Condition);
@@ -76,55 +76,6 @@ public class FanoutBenchmarks
         var before = _batcher.PacketsSent;
         _engine.Publish(_item);
         return _batcher.PacketsSent - before;
-    }
-
-    // A stream hold on channel c with credits for the whole run, handed over by "connmgr" (router-resp).
-    internal static Dictionary<string, object?> AcceptArgs(string id, string channel = "c")
-    {
-        var requestData = new Dictionary<string, object?>
-        {
-            ["method"] = "GET"u8.ToArray(),
-            ["uri"] = "http://example.com/stream"u8.ToArray(),
-            ["headers"] = new List<object?>(),
-            ["body"] = Array.Empty<byte>(),
-        };
-        return new Dictionary<string, object?>
-        {
-            ["requests"] = new List<object?>
-            {
-                new Dictionary<string, object?>
-                {
-                    ["rid"] = new Dictionary<string, object?> { ["sender"] = "connmgr"u8.ToArray(), ["id"] = Encoding.Latin1.GetBytes(id) },
-                    ["in-seq"] = 1L,
-                    ["out-seq"] = 1L,
-                    ["out-credits"] = 1_000_000_000L,
-                    ["router-resp"] = true,
-                },
-            },
-            ["request-data"] = requestData,
-            ["orig-request-data"] = requestData,
-            ["response"] = new Dictionary<string, object?>
-            {
-                ["code"] = 200L,
-                ["reason"] = "OK"u8.ToArray(),
-                ["headers"] = new List<object?>
-                {
-                    new List<object?> { "Grip-Hold"u8.ToArray(), "stream"u8.ToArray() },
-                    new List<object?> { "Grip-Channel"u8.ToArray(), Encoding.Latin1.GetBytes(channel) },
-                },
-                ["body"] = Array.Empty<byte>(),
-            },
-            ["route"] = "bench"u8.ToArray(),
-        };
-    }
-
-    private sealed class BatchingSink(FanoutBatcher batcher) : IZhttpSender
-    {
-        public void Send(string requesterId, ZhttpPacket packet, bool routerResp) => batcher.Send(requesterId, packet, routerResp);
-
-        public void BeginFanout() => batcher.Begin();
-
-        public void EndFanout() => batcher.End();
     }
 
     // Each reading is a second later: the limiter's bucket is full for every delivery.

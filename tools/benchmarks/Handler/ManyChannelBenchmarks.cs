@@ -35,10 +35,10 @@ public class ManyChannelBenchmarks
             ZhttpCodec.Encode(packet, _writer);
         });
         batcher.PeerSeen("connmgr", multi: true);
-        _engine = new HandlerEngine(new SessionContext("handler_bench", new Sink(batcher), TimeProvider.System, NullLogger.Instance));
+        _engine = new HandlerEngine(new SessionContext("handler_bench", new HeldStreams.BatchingSink(batcher), TimeProvider.System, NullLogger.Instance));
         for (var i = 0; i < Sessions; i++)
         {
-            var r = _engine.HandleAccept("1", FanoutBenchmarks.AcceptArgs($"0-{i}-0", $"c{i}"));
+            var r = _engine.HandleAccept("1", HeldStreams.AcceptArgs($"0-{i}-0", $"c{i}"));
             if (!r.Success)
             {
                 throw new InvalidOperationException(r.Condition);
@@ -70,14 +70,5 @@ public class ManyChannelBenchmarks
         }
         _engine.Publish(items);
         return items.Count;
-    }
-
-    private sealed class Sink(FanoutBatcher batcher) : IZhttpSender
-    {
-        public void Send(string requesterId, ZhttpPacket packet, bool routerResp) => batcher.Send(requesterId, packet, routerResp);
-
-        public void BeginFanout() => batcher.Begin();
-
-        public void EndFanout() => batcher.End();
     }
 }
